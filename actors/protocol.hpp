@@ -1,0 +1,145 @@
+// Every atom, message type and typed actor interface of actorchat.
+//
+// Three kinds of actors talk through the interfaces below:
+//   session  - one per WebSocket connection; speaks JSON with its client
+//   registry - the one directory of logged-in names and of rooms
+//   room     - one per chat room; its members and one total order of messages
+// and one non-actor edge: `outbound`, the connection a session writes to.
+// `net/` implements `outbound`; nothing here knows about sockets.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/all.hpp>
+
+namespace chat {
+
+// -- atoms (CAF 0.17: at most 10 characters of [0-9A-Za-z_ ]) ----------------
+
+using login_atom = caf::atom_constant<caf::atom("login")>;
+using lookup_atom = caf::atom_constant<caf::atom("lookup")>;
+using join_atom = caf::atom_constant<caf::atom("join")>;
+using leave_atom = caf::atom_constant<caf::atom("leave")>;
+using members_atom = caf::atom_constant<caf::atom("members")>;
+using publish_atom = caf::atom_constant<caf::atom("publish")>;
+using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
+using ws_text_atom = caf::atom_constant<caf::atom("ws_text")>;
+using ws_binary_atom = caf::atom_constant<caf::atom("ws_binary")>;
+using ws_down_atom = caf::atom_constant<caf::atom("ws_down")>;
+using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
+using room_empty_atom = caf::atom_constant<caf::atom("room_empty")>;
+using close_room_atom = caf::atom_constant<caf::atom("close_room")>;
+
+// -- message types -------------------------------------------------------------
+
+/// A server frame, JSON-encoded once and shared read-only by every recipient:
+/// a broadcast to N members costs one encoding and N reference counts.
+struct frame {
+  std::shared_ptr<const std::string> text;
+
+  static frame make(std::string s) {
+    return frame{std::make_shared<const std::string>(std::move(s))};
+  }
+  const std::string& str() const { return *text; }
+};
+
+/// Serialises the text itself, so a frame can cross CAF's middleman.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, frame& x) {
+  std::string tmp = x.text ? *x.text : std::string{};
+  auto load = caf::meta::load_callback([&]() -> caf::error {
+    x.text = std::make_shared<const std::string>(std::move(tmp));
+    return caf::none;
+  });
+  return f(caf::meta::type_name("frame"), tmp, load);
+}
+
+/// Errors that actors reply with; the session turns them into `error` frames.
+enum class chat_errc : uint8_t {
+  name_taken = 1,
+  unknown_user,
+};
+
+inline caf::error make_error(chat_errc x) {
+  return caf::error{static_cast<uint8_t>(x), caf::atom("chat")};
+}
+
+inline bool is(const caf::error& err, chat_errc code) {
+  return err.category() == caf::atom("chat") &&
+         err.code() == static_cast<uint8_t>(code);
+}
+
+// -- the connection edge (implemented by net/) ---------------------------------
+
+/// The connection a session writes to. Implementations must be callable from
+/// any thread and must never block: they hand the work to the connection's
+/// own strand. Frames and the close are sent in call order.
+class outbound {
+public:
+  virtual ~outbound() = default;
+  /// Queues one text frame.
+  virtual void send(frame f) = 0;
+  /// Sends a close frame with `code` after everything queued, then ends.
+  virtual void close(uint16_t code, std::string reason) = 0;
+};
+
+// -- typed actor interfaces ------------------------------------------------------
+
+/// session: one per WebSocket connection.
+///  (ws_text, text, arrival_ns)  client text frame; arrival_ns is steady-clock
+///                               nanoseconds when the frame was read
+///  (ws_binary, arrival_ns)      client binary frame (refused: `unsupported`)
+///  (ws_down, reason)            the connection is gone; the session ends
+///  (deliver, frame)             a frame for this client (room or peer)
+///  (shutdown)                   the server stops: close with 1001
+using session_actor = caf::typed_actor<
+  caf::reacts_to<ws_text_atom, std::string, int64_t>,
+  caf::reacts_to<ws_binary_atom, int64_t>, caf::reacts_to<ws_down_atom, std::string>,
+  caf::reacts_to<deliver_atom, frame>, caf::reacts_to<shutdown_atom>>;
+
+/// What a room needs of its owner (the registry): to hear that it emptied.
+///  (room_empty, room)           the last member left; the owner may close it
+using room_owner =
+  caf::typed_actor<caf::reacts_to<room_empty_atom, std::string>>;
+
+/// room: members and one total order of messages.
+///  (join, session, user) -> (members)  adds a member (monitored), sends the
+///        `join` presence to every member, the joiner included (its ack)
+///  (leave, session)             removes a member; `leave` presence to the rest
+///  (publish, from_user, msg) -> (id)  assigns id and ts, encodes the frame
+///        once and delivers it to every member, the sender included; the
+///        reply comes after every delivery is queued, so a session that waits
+///        for it keeps its own messages in order across rooms and peers
+///  (members) -> (sorted names)
+///  (close_room) -> (closed)     ends the room if it is still empty
+using room_actor = caf::typed_actor<
+  caf::replies_to<join_atom, session_actor, std::string>::with<
+    std::vector<std::string>>,
+  caf::reacts_to<leave_atom, session_actor>,
+  caf::replies_to<publish_atom, std::string, std::string>::with<uint64_t>,
+  caf::replies_to<members_atom>::with<std::vector<std::string>>,
+  caf::replies_to<close_room_atom>::with<bool>>;
+
+/// registry: logged-in names and the room directory.
+///  (login, user, session) -> (ok) | chat_errc::name_taken
+///        the name stays taken until the session terminates (monitored)
+///  (lookup, user) -> (session) | chat_errc::unknown_user
+///  (join, room) -> (room)       finds or spawns the room; a session that finds
+///        it gone (an emptied room just closed) asks again
+///  (members, room) -> (sorted names)   empty for a room that does not exist
+///  (room_empty, room)           asks the room to close unless it is `lobby`
+///  (shutdown)                   every session closes with 1001
+using registry_actor = caf::typed_actor<
+  caf::replies_to<login_atom, std::string, session_actor>::with<caf::ok_atom>,
+  caf::replies_to<lookup_atom, std::string>::with<session_actor>,
+  caf::replies_to<join_atom, std::string>::with<room_actor>,
+  caf::replies_to<members_atom, std::string>::with<std::vector<std::string>>,
+  caf::reacts_to<room_empty_atom, std::string>, caf::reacts_to<shutdown_atom>>;
+
+/// The room everybody starts in; it never ends.
+inline const std::string lobby_room = "lobby";
+
+} // namespace chat

@@ -1,0 +1,136 @@
+#include "actors/registry.hpp"
+
+#include <unordered_map>
+
+#include "actors/room.hpp"
+
+namespace chat {
+
+namespace {
+
+struct registry_state {
+  static inline const char* name = "registry";
+  context* ctx = nullptr;
+  std::unordered_map<std::string, session_actor> sessions;
+  std::unordered_map<caf::actor_addr, std::string> names_by_addr;
+  std::unordered_map<std::string, room_actor> rooms;
+  std::unordered_map<caf::actor_addr, std::string> rooms_by_addr;
+};
+
+using registry_ptr = registry_actor::stateful_pointer<registry_state>;
+
+room_actor find_or_spawn_room(registry_ptr self, const std::string& name) {
+  auto& st = self->state;
+  if (auto it = st.rooms.find(name); it != st.rooms.end())
+    return it->second;
+  auto room = spawn_room(self, name, caf::actor_cast<room_owner>(self),
+                         *st.ctx);
+  self->monitor(room);
+  st.rooms.emplace(name, room);
+  st.rooms_by_addr.emplace(room.address(), name);
+  st.ctx->stats.rooms.fetch_add(1);
+  return room;
+}
+
+/// Forgets `room` if the directory still lists it under `name`.
+void forget_room(registry_ptr self, const std::string& name,
+                 const caf::actor_addr& room) {
+  auto& st = self->state;
+  auto it = st.rooms.find(name);
+  if (it == st.rooms.end() || it->second.address() != room)
+    return;
+  st.rooms.erase(it);
+  st.rooms_by_addr.erase(room);
+  st.ctx->stats.rooms.fetch_sub(1);
+}
+
+void on_down(registry_ptr self, const caf::down_msg& dm) {
+  auto& st = self->state;
+  if (auto it = st.names_by_addr.find(dm.source);
+      it != st.names_by_addr.end()) {
+    st.sessions.erase(it->second);
+    st.names_by_addr.erase(it);
+    st.ctx->stats.sessions.fetch_sub(1);
+    return;
+  }
+  if (auto it = st.rooms_by_addr.find(dm.source);
+      it != st.rooms_by_addr.end()) {
+    auto name = it->second;
+    forget_room(self, name, dm.source);
+  }
+}
+
+/// On the server's exit request: end every session and room, then itself.
+void on_exit(registry_ptr self, const caf::exit_msg& msg) {
+  auto& st = self->state;
+  for (auto& [name, session] : st.sessions)
+    self->send_exit(session, msg.reason);
+  for (auto& [name, room] : st.rooms)
+    self->send_exit(room, msg.reason);
+  self->quit(msg.reason);
+}
+
+registry_actor::behavior_type registry_impl(registry_ptr self, context* ctx) {
+  self->state.ctx = ctx;
+  self->set_down_handler([self](caf::down_msg& dm) { on_down(self, dm); });
+  self->set_exit_handler([self](caf::exit_msg& msg) { on_exit(self, msg); });
+  find_or_spawn_room(self, lobby_room);
+  return {
+    [self](login_atom, const std::string& user,
+           const session_actor& who) -> caf::result<caf::ok_atom> {
+      auto& st = self->state;
+      if (!st.sessions.emplace(user, who).second)
+        return make_error(chat_errc::name_taken);
+      st.names_by_addr.emplace(who.address(), user);
+      self->monitor(who);
+      st.ctx->stats.sessions.fetch_add(1);
+      return caf::ok_atom::value;
+    },
+    [self](lookup_atom,
+           const std::string& user) -> caf::result<session_actor> {
+      auto& st = self->state;
+      if (auto it = st.sessions.find(user); it != st.sessions.end())
+        return it->second;
+      return make_error(chat_errc::unknown_user);
+    },
+    [self](join_atom, const std::string& room) {
+      return find_or_spawn_room(self, room);
+    },
+    [self](members_atom, const std::string& room)
+      -> caf::result<std::vector<std::string>> {
+      auto& st = self->state;
+      if (auto it = st.rooms.find(room); it != st.rooms.end())
+        return self->delegate(it->second, members_atom::value);
+      return std::vector<std::string>{};
+    },
+    [self](room_empty_atom, const std::string& name) {
+      auto& st = self->state;
+      auto it = st.rooms.find(name);
+      if (name == lobby_room || it == st.rooms.end())
+        return;
+      // The room closes only if nobody joined since it asked; joins that
+      // reach it after it closed bounce and their sessions ask again.
+      auto room = it->second;
+      self->request(room, caf::infinite, close_room_atom::value)
+        .then([self, name, room](bool closed) {
+                 if (closed)
+                   forget_room(self, name, room.address());
+               },
+               [](const caf::error&) {
+                 // The room died meanwhile; its down message cleans up.
+               });
+    },
+    [self](shutdown_atom) {
+      for (auto& [name, session] : self->state.sessions)
+        self->send(session, shutdown_atom::value);
+    },
+  };
+}
+
+} // namespace
+
+registry_actor spawn_registry(caf::actor_system& sys, context& ctx) {
+  return sys.spawn(registry_impl, &ctx);
+}
+
+} // namespace chat

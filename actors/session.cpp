@@ -1,0 +1,290 @@
+#include "actors/session.hpp"
+
+#include <algorithm>
+
+#include "actors/codec.hpp"
+#include "actors/log.hpp"
+#include "actors/validate.hpp"
+
+namespace chat {
+
+namespace {
+
+/// How often a session asks again for a room that closed under it.
+constexpr int join_attempts = 5;
+
+/// WebSocket close codes (RFC 6455).
+constexpr uint16_t close_going_away = 1001;
+constexpr uint16_t close_policy = 1008;
+constexpr uint16_t close_internal_error = 1011;
+
+struct session_state {
+  static inline const char* name = "session";
+  registry_actor registry;
+  std::weak_ptr<outbound> out;
+  std::string user;
+  context* ctx = nullptr;
+  room_actor room;
+  std::string room_name;
+  double tokens = 0;
+  int64_t last_refill_ns = 0;
+
+  void send(std::string text) {
+    if (auto conn = out.lock())
+      conn->send(frame::make(std::move(text)));
+  }
+
+  void send_error(error_code code, std::string_view detail) {
+    ctx->stats.add(code);
+    send(codec::encode_error(code, detail));
+  }
+
+  void close(uint16_t code, std::string reason) {
+    if (auto conn = out.lock())
+      conn->close(code, std::move(reason));
+  }
+
+  /// Token bucket over every client frame, timed by arrival.
+  bool take_token(int64_t arrival_ns) {
+    auto elapsed = std::max<int64_t>(0, arrival_ns - last_refill_ns);
+    last_refill_ns = std::max(last_refill_ns, arrival_ns);
+    tokens = std::min(ctx->lim.rate_burst,
+                      tokens + elapsed * 1e-9 * ctx->lim.rate_per_second);
+    if (tokens < 1)
+      return false;
+    tokens -= 1;
+    return true;
+  }
+};
+
+using session_ptr = session_actor::stateful_pointer<session_state>;
+
+session_actor handle(session_ptr self) {
+  return caf::actor_cast<session_actor>(self);
+}
+
+/// Refuses the login: error frame, close 1008, end.
+void refuse(session_ptr self, error_code code, std::string_view detail) {
+  self->state.send_error(code, detail);
+  self->state.close(close_policy, to_string(code));
+  self->quit();
+}
+
+/// Now a member of `room`: leave the previous room and tell the client.
+void entered_room(session_ptr self, room_actor room, const std::string& name,
+                  const std::vector<std::string>& members, bool first) {
+  auto& st = self->state;
+  if (st.room && st.room != room)
+    self->send(st.room, leave_atom::value, handle(self));
+  st.room = std::move(room);
+  st.room_name = name;
+  if (first)
+    st.send(codec::encode_welcome(st.user, name, members));
+  else
+    st.send(codec::encode_presence("join", st.user, name));
+}
+
+/// Joins `name` through the registry. Awaited, so frames the client sends
+/// meanwhile wait and keep their order.
+void join_room(session_ptr self, std::string name, bool first,
+               int attempts_left) {
+  auto retry_or_fail = [self, name, first, attempts_left](caf::error& err) {
+    if (attempts_left > 1) {
+      join_room(self, name, first, attempts_left - 1);
+      return;
+    }
+    log::error("session " + self->state.user + ": cannot join room " + name +
+               ": " + self->system().render(err));
+    self->state.close(close_internal_error, "cannot join room");
+    self->quit();
+  };
+  self
+    ->request(self->state.registry, caf::infinite, join_atom::value, name)
+    .await(
+      [self, name, first, retry_or_fail](room_actor& room) {
+        self
+          ->request(room, caf::infinite, join_atom::value, handle(self),
+                    self->state.user)
+          .await(
+            [self, room, name, first](std::vector<std::string>& members) {
+              entered_room(self, room, name, members, first);
+            },
+            retry_or_fail);
+      },
+      retry_or_fail);
+}
+
+void on_say(session_ptr self, codec::say_request& req) {
+  auto& st = self->state;
+  if (req.room && *req.room != st.room_name) {
+    st.send_error(error_code::bad_request,
+                  "you are not in room '" + *req.room + "'; join it first");
+    return;
+  }
+  // Awaited: the reply comes once the room queued every delivery, so the
+  // next message of this sender cannot overtake this one anywhere.
+  self
+    ->request(st.room, caf::infinite, publish_atom::value, st.user,
+              std::move(req.msg))
+    .await([](uint64_t) {},
+           [self](caf::error& err) {
+             log::warn("session " + self->state.user + ": publish failed: " +
+                       self->system().render(err));
+           });
+}
+
+void on_whisper(session_ptr self, codec::whisper_request& req) {
+  auto& st = self->state;
+  self->request(st.registry, caf::infinite, lookup_atom::value, req.to)
+    .await(
+      [self, to = req.to, msg = std::move(req.msg)](session_actor& peer) {
+        auto& st = self->state;
+        auto id = st.ctx->next_message_id();
+        auto f = frame::make(codec::encode(
+          codec::chat_message{id, codec::now_ms(), st.user, to, "", msg}));
+        self->send(peer, deliver_atom::value, f);
+        uint64_t copies = 1;
+        if (peer != handle(self)) {
+          // The echo goes through our own mailbox, behind deliveries that
+          // are already queued for us, so our client sees our order.
+          self->send(handle(self), deliver_atom::value, f);
+          copies = 2;
+        }
+        st.ctx->stats.privates.fetch_add(1, std::memory_order_relaxed);
+        st.ctx->stats.deliveries.fetch_add(copies, std::memory_order_relaxed);
+      },
+      [self, to = req.to](caf::error& err) {
+        if (is(err, chat_errc::unknown_user))
+          self->state.send_error(error_code::unknown_user,
+                                 "no user '" + to + "' is logged in");
+        else
+          log::warn("session: lookup failed: " + self->system().render(err));
+      });
+}
+
+void on_users(session_ptr self, codec::users_request& req) {
+  auto& st = self->state;
+  auto room = req.room.value_or(st.room_name);
+  self->request(st.registry, caf::infinite, members_atom::value, room)
+    .await(
+      [self, room](std::vector<std::string>& users) {
+        self->state.send(codec::encode_users(room, users));
+      },
+      [self](caf::error& err) {
+        log::warn("session: users failed: " + self->system().render(err));
+      });
+}
+
+void on_text(session_ptr self, std::string& text, int64_t arrival_ns) {
+  auto& st = self->state;
+  if (!st.take_token(arrival_ns)) {
+    st.send_error(error_code::rate_limited,
+                  "more than the allowed frames per second; frame dropped");
+    return;
+  }
+  auto decoded = codec::decode(text, st.ctx->lim.max_msg_code_points);
+  if (auto* err = std::get_if<codec::decode_error>(&decoded)) {
+    st.send_error(err->code, err->detail);
+    return;
+  }
+  std::visit(
+    [self, &st](auto& req) {
+      using T = std::decay_t<decltype(req)>;
+      if constexpr (std::is_same_v<T, codec::say_request>) {
+        on_say(self, req);
+      } else if constexpr (std::is_same_v<T, codec::whisper_request>) {
+        on_whisper(self, req);
+      } else if constexpr (std::is_same_v<T, codec::join_request>) {
+        if (req.room == st.room_name)
+          st.send(codec::encode_presence("join", st.user, st.room_name));
+        else
+          join_room(self, std::move(req.room), false, join_attempts);
+      } else if constexpr (std::is_same_v<T, codec::users_request>) {
+        on_users(self, req);
+      } else {
+        st.send(codec::encode_pong(req.id));
+      }
+    },
+    std::get<codec::request>(decoded));
+}
+
+/// Claims the name, then enters the lobby. Awaited: client frames wait.
+void log_in(session_ptr self) {
+  self
+    ->request(self->state.registry, caf::infinite, login_atom::value,
+              self->state.user, handle(self))
+    .await(
+      [self](caf::ok_atom) {
+        join_room(self, lobby_room, true, join_attempts);
+      },
+      [self](caf::error& err) {
+        if (is(err, chat_errc::name_taken))
+          refuse(self, error_code::name_taken,
+                 "'" + self->state.user + "' is already logged in");
+        else
+          self->quit(err);
+      });
+}
+
+session_actor::behavior_type
+session_impl(session_ptr self, registry_actor registry,
+             std::weak_ptr<outbound> out, std::string user, context* ctx) {
+  auto& st = self->state;
+  st.registry = std::move(registry);
+  st.out = out;
+  st.user = std::move(user);
+  st.ctx = ctx;
+  st.tokens = ctx->lim.rate_burst;
+  st.last_refill_ns = 0;
+  // However the session ends abnormally, its connection learns it.
+  self->attach_functor([out](const caf::error& reason) {
+    if (!reason)
+      return;
+    if (auto conn = out.lock()) {
+      if (reason == caf::exit_reason::user_shutdown)
+        conn->close(close_going_away, "server shutting down");
+      else
+        conn->close(close_internal_error, "internal error");
+    }
+  });
+  if (is_valid_name(st.user))
+    log_in(self);
+  else
+    refuse(self, error_code::bad_username,
+           "user names are 1 to 32 code points of UTF-8, without "
+           "whitespace, control characters or '/'");
+  return {
+    [self](ws_text_atom, std::string& text, int64_t arrival_ns) {
+      on_text(self, text, arrival_ns);
+    },
+    [self](ws_binary_atom, int64_t arrival_ns) {
+      auto& st = self->state;
+      if (!st.take_token(arrival_ns))
+        st.send_error(error_code::rate_limited,
+                      "more than the allowed frames per second; frame "
+                      "dropped");
+      else
+        st.send_error(error_code::unsupported,
+                      "binary frames are not supported; send JSON text");
+    },
+    [self](ws_down_atom, const std::string&) { self->quit(); },
+    [self](deliver_atom, const frame& f) {
+      if (auto conn = self->state.out.lock())
+        conn->send(f);
+    },
+    [self](shutdown_atom) {
+      self->state.close(close_going_away, "server shutting down");
+    },
+  };
+}
+
+} // namespace
+
+session_actor spawn_session(caf::actor_system& sys, registry_actor registry,
+                            std::weak_ptr<outbound> out, std::string user,
+                            context& ctx) {
+  return sys.spawn(session_impl, std::move(registry), std::move(out),
+                   std::move(user), &ctx);
+}
+
+} // namespace chat

@@ -1,0 +1,101 @@
+#include "net/chat_server.hpp"
+
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+
+#include "actors/log.hpp"
+#include "actors/registry.hpp"
+#include "net/listener.hpp"
+
+namespace chat::net {
+
+// Member order is start-up order; destruction runs in reverse. The I/O
+// context is destroyed before the actor system (connections hold session
+// handles), and only after every actor is done (actors post to connections).
+struct chat_server::impl {
+  chat::context ctx;
+  caf::actor_system_config cfg;
+  std::optional<caf::actor_system> sys;
+  boost::asio::io_context ioc;
+  std::optional<server_context> srv;
+  std::shared_ptr<listener> acceptor;
+  std::vector<std::thread> io_threads;
+  std::string bind;
+  bool stopped = false;
+};
+
+chat_server::chat_server(const server_options& opts)
+  : impl_(std::make_unique<impl>()) {
+  auto& d = *impl_;
+  d.ctx.lim = opts.lim;
+  d.bind = opts.bind;
+  log::set_level(opts.log_level);
+  d.cfg.set("scheduler.max-threads", opts.actor_threads);
+  d.sys.emplace(d.cfg);
+  auto registry = spawn_registry(*d.sys, d.ctx);
+  d.srv.emplace(d.ctx, *d.sys, registry, opts.www);
+  try {
+    boost::asio::ip::tcp::endpoint endpoint{
+      boost::asio::ip::make_address(opts.bind), opts.port};
+    d.acceptor = std::make_shared<listener>(d.ioc, endpoint, *d.srv);
+  } catch (...) {
+    caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
+    d.srv->registry = nullptr;
+    throw;
+  }
+  d.acceptor->run();
+  for (int i = 0; i < opts.io_threads; ++i)
+    d.io_threads.emplace_back([&d] { d.ioc.run(); });
+  log::info("listening on " + url() + " (www: " + opts.www + ")");
+}
+
+chat_server::~chat_server() { stop(); }
+
+uint16_t chat_server::port() const { return impl_->acceptor->port(); }
+
+std::string chat_server::url() const {
+  auto host = impl_->bind.find(':') != std::string::npos
+                ? "[" + impl_->bind + "]"
+                : impl_->bind;
+  return "http://" + host + ":" + std::to_string(port());
+}
+
+void chat_server::stop(std::chrono::milliseconds grace) {
+  auto& d = *impl_;
+  if (d.stopped)
+    return;
+  d.stopped = true;
+  log::info("shutting down");
+  // 1. No new connections; sessions close with 1001 after their queues.
+  d.srv->draining.store(true);
+  d.acceptor->stop();
+  caf::anon_send(d.srv->registry, shutdown_atom::value);
+  // 2. Give the clients `grace` to answer the close handshakes.
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  while (d.ctx.stats.connections.load() > 0 &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  // 3. End the I/O threads. Reads that never completed never reach their
+  //    sessions, so the actors are ended explicitly next.
+  d.ioc.stop();
+  for (auto& t : d.io_threads)
+    t.join();
+  d.io_threads.clear();
+  // 4. The registry ends every session and room, then itself.
+  caf::anon_send_exit(d.srv->registry, caf::exit_reason::user_shutdown);
+  d.srv->registry = nullptr;
+  d.sys->await_all_actors_done();
+  log::info("stopped");
+}
+
+caf::actor_system& chat_server::system() { return *impl_->sys; }
+
+registry_actor chat_server::registry() const { return impl_->srv->registry; }
+
+chat::context& chat_server::context() { return impl_->ctx; }
+
+} // namespace chat::net

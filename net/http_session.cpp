@@ -1,0 +1,177 @@
+#include "net/http_session.hpp"
+
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <sstream>
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+
+#include "net/beast.hpp"
+#include "net/percent.hpp"
+#include "net/static_files.hpp"
+#include "net/ws_connection.hpp"
+
+namespace chat::net {
+
+namespace {
+
+/// Upper bounds of what a client may send before its request is refused.
+constexpr std::uint32_t max_header_bytes = 8 * 1024;
+constexpr std::uint64_t max_body_bytes = 8 * 1024;
+constexpr std::string_view ws_prefix = "/ws/";
+
+using response = http::response<http::string_body>;
+
+class http_session : public std::enable_shared_from_this<http_session> {
+public:
+  http_session(tcp::socket socket, server_context& srv)
+    : stream_(std::move(socket)), srv_(srv) {}
+
+  void run() { do_read(); }
+
+private:
+  void do_read() {
+    parser_.emplace();
+    parser_->header_limit(max_header_bytes);
+    parser_->body_limit(max_body_bytes);
+    // A client that never finishes its request is cut after the timeout.
+    stream_.expires_after(srv_.chat.lim.handshake_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec,
+                                                 std::size_t) {
+                       self->on_read(ec);
+                     });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec == http::error::end_of_stream) {
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+      return;
+    }
+    if (ec) {
+      if (ec == http::error::header_limit || ec == http::error::body_limit)
+        send(plain(http::status::payload_too_large, "request too large\n",
+                   11, false));
+      return; // timeout, reset or garbage: drop the connection
+    }
+    auto req = parser_->release();
+    std::string_view target = req.target();
+    if (target.substr(0, ws_prefix.size()) == ws_prefix) {
+      if (!websocket::is_upgrade(req)) {
+        send(plain(http::status::upgrade_required,
+                   "this endpoint speaks WebSocket\n", req.version(),
+                   req.keep_alive()));
+        return;
+      }
+      auto name = target.substr(ws_prefix.size());
+      name = name.substr(0, name.find_first_of("?#"));
+      // A malformed escape is an invalid name; the session refuses it.
+      auto user = percent_decode(name).value_or(std::string{});
+      stream_.expires_never();
+      start_websocket(std::move(stream_), std::move(req), std::move(user),
+                      srv_);
+      return;
+    }
+    send(route(req));
+  }
+
+  response route(const http::request<http::string_body>& req) {
+    auto version = req.version();
+    bool keep_alive = req.keep_alive() && !srv_.draining.load();
+    if (req.method() != http::verb::get && req.method() != http::verb::head) {
+      auto res = plain(http::status::method_not_allowed,
+                       "method not allowed\n", version, keep_alive);
+      res.set(http::field::allow, "GET, HEAD");
+      return res;
+    }
+    std::string_view target = req.target();
+    auto path = target.substr(0, target.find('?'));
+    response res;
+    if (path == "/healthz") {
+      res = srv_.draining.load()
+              ? plain(http::status::service_unavailable, "shutting down\n",
+                      version, false)
+              : plain(http::status::ok, "ok\n", version, keep_alive);
+    } else if (path == "/metrics") {
+      res = plain(http::status::ok, srv_.chat.stats.render(), version,
+                  keep_alive);
+      res.set(http::field::content_type, "text/plain; version=0.0.4");
+    } else {
+      res = static_file(target, version, keep_alive);
+    }
+    if (req.method() == http::verb::head) {
+      auto size = res.body().size();
+      res.body().clear();
+      res.content_length(size);
+    }
+    return res;
+  }
+
+  response static_file(std::string_view target, unsigned version,
+                       bool keep_alive) {
+    auto file = resolve_static(srv_.www_root, target);
+    if (!file)
+      return plain(http::status::not_found, "not found\n", version,
+                   keep_alive);
+    std::ifstream in(*file, std::ios::binary);
+    std::ostringstream body;
+    body << in.rdbuf();
+    if (!in)
+      return plain(http::status::not_found, "not found\n", version,
+                   keep_alive);
+    response res{http::status::ok, version};
+    res.set(http::field::content_type, mime_type(*file));
+    res.set(http::field::cache_control, "no-cache");
+    res.set("X-Content-Type-Options", "nosniff");
+    res.keep_alive(keep_alive);
+    res.body() = body.str();
+    res.prepare_payload();
+    return res;
+  }
+
+  static response plain(http::status status, std::string body,
+                        unsigned version, bool keep_alive) {
+    response res{status, version};
+    res.set(http::field::content_type, "text/plain; charset=utf-8");
+    res.keep_alive(keep_alive);
+    res.body() = std::move(body);
+    res.prepare_payload();
+    return res;
+  }
+
+  void send(response res) {
+    auto msg = std::make_shared<response>(std::move(res));
+    stream_.expires_after(srv_.chat.lim.handshake_timeout);
+    http::async_write(stream_, *msg,
+                      [self = shared_from_this(), msg](beast::error_code ec,
+                                                       std::size_t) {
+                        self->on_write(ec, msg->keep_alive());
+                      });
+  }
+
+  void on_write(beast::error_code ec, bool keep_alive) {
+    if (ec)
+      return;
+    if (!keep_alive) {
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+      return;
+    }
+    do_read();
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  server_context& srv_;
+};
+
+} // namespace
+
+void start_http_session(tcp::socket socket, server_context& srv) {
+  std::make_shared<http_session>(std::move(socket), srv)->run();
+}
+
+} // namespace chat::net

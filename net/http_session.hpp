@@ -1,0 +1,15 @@
+// One HTTP connection: reads requests, serves static files, /healthz and
+// /metrics, and hands WebSocket upgrades at /ws/<name> to a ws_connection.
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include "net/server_context.hpp"
+
+namespace chat::net {
+
+/// Serves `socket` until it closes or upgrades to a WebSocket.
+void start_http_session(boost::asio::ip::tcp::socket socket,
+                        server_context& srv);
+
+} // namespace chat::net

@@ -1,0 +1,66 @@
+#include "net/listener.hpp"
+
+#include <boost/asio/dispatch.hpp>
+
+#include "actors/log.hpp"
+#include "net/beast.hpp"
+#include "net/http_session.hpp"
+
+namespace chat::net {
+
+listener::listener(asio::io_context& ioc, const tcp::endpoint& endpoint,
+                   server_context& srv)
+  : ioc_(ioc),
+    strand_(asio::make_strand(ioc)),
+    acceptor_(strand_),
+    retry_timer_(strand_),
+    srv_(srv) {
+  acceptor_.open(endpoint.protocol());
+  acceptor_.set_option(asio::socket_base::reuse_address(true));
+  acceptor_.bind(endpoint);
+  acceptor_.listen(asio::socket_base::max_listen_connections);
+  port_ = acceptor_.local_endpoint().port();
+}
+
+void listener::run() {
+  asio::dispatch(strand_, [self = shared_from_this()] { self->do_accept(); });
+}
+
+void listener::stop() {
+  asio::dispatch(strand_, [self = shared_from_this()] {
+    boost::system::error_code ignored;
+    self->acceptor_.close(ignored);
+    self->retry_timer_.cancel();
+  });
+}
+
+void listener::do_accept() {
+  // Each connection gets its own strand: its one serialisation point.
+  acceptor_.async_accept(
+    asio::make_strand(ioc_),
+    [self = shared_from_this()](boost::system::error_code ec,
+                                tcp::socket socket) {
+      self->on_accept(ec, std::move(socket));
+    });
+}
+
+void listener::on_accept(boost::system::error_code ec, tcp::socket socket) {
+  if (ec == asio::error::operation_aborted || !acceptor_.is_open())
+    return;
+  if (ec) {
+    // Out of file descriptors (or another transient failure): wait a little
+    // and accept again, so the acceptor never stops for good.
+    log::warn("accept failed: " + ec.message() + "; retrying in 100 ms");
+    retry_timer_.expires_after(std::chrono::milliseconds(100));
+    retry_timer_.async_wait(
+      [self = shared_from_this()](boost::system::error_code wait_ec) {
+        if (!wait_ec && self->acceptor_.is_open())
+          self->do_accept();
+      });
+    return;
+  }
+  start_http_session(std::move(socket), srv_);
+  do_accept();
+}
+
+} // namespace chat::net

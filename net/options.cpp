@@ -1,0 +1,179 @@
+#include "net/options.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <optional>
+#include <sstream>
+#include <vector>
+
+namespace chat::net {
+
+server_options::server_options() : www(ACTORCHAT_DEFAULT_WWW) {}
+
+namespace {
+
+struct flag {
+  const char* name;
+  const char* arg;
+  const char* help;
+  std::string default_value;
+  /// Applies the value; returns false if it is invalid.
+  std::function<bool(server_options&, const std::string&)> apply;
+};
+
+bool parse_number(const std::string& text, double min, double max,
+                  double& out) {
+  try {
+    std::size_t used = 0;
+    out = std::stod(text, &used);
+    return used == text.size() && std::isfinite(out) && out >= min &&
+           out <= max;
+  } catch (...) {
+    return false;
+  }
+}
+
+template <class Int>
+std::function<bool(server_options&, const std::string&)>
+integer(Int server_options::*field, double min, double max) {
+  return [=](server_options& o, const std::string& v) {
+    double x;
+    if (!parse_number(v, min, max, x) || x != std::floor(x))
+      return false;
+    o.*field = static_cast<Int>(x);
+    return true;
+  };
+}
+
+template <class Int>
+std::function<bool(server_options&, const std::string&)>
+limit(Int limits::*field, double min, double max) {
+  return [=](server_options& o, const std::string& v) {
+    double x;
+    if (!parse_number(v, min, max, x) || x != std::floor(x))
+      return false;
+    o.lim.*field = static_cast<Int>(x);
+    return true;
+  };
+}
+
+std::function<bool(server_options&, const std::string&)>
+seconds(std::chrono::milliseconds limits::*field) {
+  return [=](server_options& o, const std::string& v) {
+    double x;
+    if (!parse_number(v, 0.001, 86400, x))
+      return false;
+    o.lim.*field = std::chrono::milliseconds{std::llround(x * 1000)};
+    return true;
+  };
+}
+
+std::string secs(std::chrono::milliseconds ms) {
+  std::ostringstream out;
+  out << ms.count() / 1000.0;
+  return out.str();
+}
+
+std::vector<flag> all_flags() {
+  server_options d;
+  return {
+    {"bind", "ADDR", "address to listen on", d.bind,
+     [](server_options& o, const std::string& v) {
+       o.bind = v;
+       return !v.empty();
+     }},
+    {"port", "N", "TCP port; 0 picks a free one", std::to_string(d.port),
+     integer(&server_options::port, 0, 65535)},
+    {"www", "DIR", "directory of the static files", d.www,
+     [](server_options& o, const std::string& v) {
+       o.www = v;
+       return !v.empty();
+     }},
+    {"threads", "N", "I/O (Asio) threads", std::to_string(d.io_threads),
+     integer(&server_options::io_threads, 1, 256)},
+    {"actor-threads", "N", "actor (CAF scheduler) threads",
+     std::to_string(d.actor_threads),
+     integer(&server_options::actor_threads, 1, 256)},
+    {"heartbeat-timeout", "SECONDS",
+     "close a connection silent this long (pinged at half of it)",
+     secs(d.lim.heartbeat_timeout), seconds(&limits::heartbeat_timeout)},
+    {"handshake-timeout", "SECONDS",
+     "longest time to send an HTTP request or finish the upgrade",
+     secs(d.lim.handshake_timeout), seconds(&limits::handshake_timeout)},
+    {"rate-limit", "MSGS_PER_S", "client frames per second per session",
+     std::to_string(static_cast<int>(d.lim.rate_per_second)),
+     [](server_options& o, const std::string& v) {
+       return parse_number(v, 0.001, 1e9, o.lim.rate_per_second);
+     }},
+    {"rate-burst", "N", "frames a session may send at once",
+     std::to_string(static_cast<int>(d.lim.rate_burst)),
+     [](server_options& o, const std::string& v) {
+       return parse_number(v, 1, 1e9, o.lim.rate_burst);
+     }},
+    {"max-frame", "BYTES", "largest client frame (past it: close 1009)",
+     std::to_string(d.lim.max_frame_bytes),
+     limit(&limits::max_frame_bytes, 16, 1 << 30)},
+    {"max-msg", "CODE_POINTS", "longest 'msg' (past it: error too_long)",
+     std::to_string(d.lim.max_msg_code_points),
+     limit(&limits::max_msg_code_points, 1, 1 << 30)},
+    {"max-backlog", "BYTES",
+     "unsent bytes per connection (past it: close 1008 slow consumer)",
+     std::to_string(d.lim.max_backlog_bytes),
+     limit(&limits::max_backlog_bytes, 1024, 1ull << 40)},
+    {"log-level", "LEVEL", "error, warn, info or debug", "info",
+     [](server_options& o, const std::string& v) {
+       auto lvl = log::parse_level(v);
+       if (lvl)
+         o.log_level = *lvl;
+       return lvl.has_value();
+     }},
+  };
+}
+
+std::string help_text(const std::vector<flag>& flags) {
+  std::ostringstream out;
+  out << "usage: actorchat [--flag VALUE | --flag=VALUE]...\n\n";
+  for (const auto& f : flags) {
+    std::string left = std::string{"  --"} + f.name + ' ' + f.arg;
+    out << left << std::string(left.size() < 34 ? 34 - left.size() : 1, ' ')
+        << f.help << " (default: " << f.default_value << ")\n";
+  }
+  out << "  --help                          this text\n";
+  return out.str();
+}
+
+} // namespace
+
+parse_result parse_options(int argc, const char* const* argv) {
+  auto flags = all_flags();
+  server_options opts;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h")
+      return help_requested{help_text(flags)};
+    if (arg.rfind("--", 0) != 0)
+      return bad_options{"unexpected argument '" + arg + "' (see --help)"};
+    std::string name = arg.substr(2);
+    std::optional<std::string> value;
+    if (auto eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name.resize(eq);
+    }
+    auto it = std::find_if(flags.begin(), flags.end(),
+                           [&](const flag& f) { return name == f.name; });
+    if (it == flags.end())
+      return bad_options{"unknown flag '--" + name + "' (see --help)"};
+    if (!value) {
+      if (i + 1 >= argc)
+        return bad_options{"flag '--" + name + "' needs a value"};
+      value = argv[++i];
+    }
+    if (!it->apply(opts, *value))
+      return bad_options{"invalid value '" + *value + "' for --" + name +
+                         " (expects " + it->arg + ")"};
+  }
+  return opts;
+}
+
+} // namespace chat::net

@@ -1,0 +1,40 @@
+// Command-line flags of the server.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+
+#include "actors/limits.hpp"
+#include "actors/log.hpp"
+
+namespace chat::net {
+
+struct server_options {
+  std::string bind = "127.0.0.1";
+  uint16_t port = 8080;
+  std::string www;       // default: the source tree's www/
+  int io_threads = 1;    // Asio threads
+  int actor_threads = 2; // CAF scheduler threads
+  log::level log_level = log::level::info;
+  limits lim;
+
+  server_options();
+};
+
+/// `--help` was asked for: the text to print, exit 0.
+struct help_requested {
+  std::string text;
+};
+
+/// A flag was wrong: the message to print, exit 2.
+struct bad_options {
+  std::string message;
+};
+
+using parse_result = std::variant<server_options, help_requested, bad_options>;
+
+/// Parses `--flag VALUE` and `--flag=VALUE` forms.
+parse_result parse_options(int argc, const char* const* argv);
+
+} // namespace chat::net

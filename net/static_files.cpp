@@ -1,0 +1,70 @@
+#include "net/static_files.hpp"
+
+#include <algorithm>
+#include <string>
+#include <system_error>
+
+#include "net/percent.hpp"
+
+namespace chat::net {
+
+namespace fs = std::filesystem;
+
+std::optional<fs::path> resolve_static(const fs::path& root,
+                                       std::string_view target) {
+  target = target.substr(0, target.find_first_of("?#"));
+  if (target.empty() || target.front() != '/')
+    return std::nullopt;
+  auto decoded = percent_decode(target);
+  if (!decoded)
+    return std::nullopt;
+  std::string rel = decoded->substr(1);
+  if (rel.empty())
+    rel = "index.html";
+  if (rel.find('\0') != std::string::npos ||
+      rel.find('\\') != std::string::npos || rel.front() == '/')
+    return std::nullopt;
+  for (const auto& part : fs::path{rel})
+    if (part == "..")
+      return std::nullopt;
+  std::error_code ec;
+  auto real_root = fs::canonical(root, ec);
+  if (ec)
+    return std::nullopt;
+  auto real = fs::canonical(real_root / rel, ec);
+  if (ec || !fs::is_regular_file(real, ec))
+    return std::nullopt;
+  // Symlinks may point anywhere: the resolved path must stay under root.
+  auto [root_end, real_it] =
+    std::mismatch(real_root.begin(), real_root.end(), real.begin(), real.end());
+  if (root_end != real_root.end())
+    return std::nullopt;
+  return real;
+}
+
+std::string_view mime_type(const fs::path& file) {
+  auto ext = file.extension().string();
+  if (ext == ".html" || ext == ".htm")
+    return "text/html; charset=utf-8";
+  if (ext == ".js" || ext == ".mjs")
+    return "text/javascript; charset=utf-8";
+  if (ext == ".css")
+    return "text/css; charset=utf-8";
+  if (ext == ".json")
+    return "application/json";
+  if (ext == ".svg")
+    return "image/svg+xml";
+  if (ext == ".png")
+    return "image/png";
+  if (ext == ".jpg" || ext == ".jpeg")
+    return "image/jpeg";
+  if (ext == ".ico")
+    return "image/x-icon";
+  if (ext == ".txt")
+    return "text/plain; charset=utf-8";
+  if (ext == ".woff2")
+    return "font/woff2";
+  return "application/octet-stream";
+}
+
+} // namespace chat::net

@@ -1,0 +1,245 @@
+#include "net/ws_connection.hpp"
+
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <optional>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include "actors/log.hpp"
+#include "actors/session.hpp"
+#include "net/beast.hpp"
+
+namespace chat::net {
+
+namespace {
+
+constexpr uint16_t close_going_away = 1001;
+constexpr uint16_t close_policy = 1008;
+constexpr uint16_t close_internal_error = 1011;
+
+int64_t steady_now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+           std::chrono::steady_clock::now().time_since_epoch())
+    .count();
+}
+
+/// Maps a failed read to why the connection ended.
+disconnect_reason reason_of(const beast::error_code& ec) {
+  if (ec == websocket::error::closed)
+    return disconnect_reason::client_close;
+  if (ec == beast::error::timeout)
+    return disconnect_reason::timeout;
+  if (ec == websocket::error::message_too_big)
+    return disconnect_reason::too_big;
+  if (ec == websocket::error::bad_frame_payload)
+    return disconnect_reason::bad_utf8;
+  return disconnect_reason::reset;
+}
+
+/// One WebSocket connection: owns the stream (on its own strand), runs the
+/// read loop into the session actor and writes what the session sends, one
+/// write in flight, behind a bounded backlog.
+class ws_connection final : public outbound,
+                            public std::enable_shared_from_this<ws_connection> {
+public:
+  ws_connection(beast::tcp_stream&& stream, std::string user,
+                server_context& srv)
+    : ws_(std::move(stream)),
+      cut_timer_(ws_.get_executor()),
+      user_(std::move(user)),
+      srv_(srv) {}
+
+  void start(upgrade_request req) {
+    const auto& lim = srv_.chat.lim;
+    ws_.set_option(websocket::stream_base::timeout{
+      lim.handshake_timeout, lim.heartbeat_timeout, /*keep_alive_pings=*/true});
+    ws_.set_option(
+      websocket::stream_base::decorator([](websocket::response_type& res) {
+        res.set(http::field::server, "actorchat");
+      }));
+    ws_.read_message_max(lim.max_frame_bytes);
+    ws_.auto_fragment(false);
+    ws_.text(true);
+    req_ = std::move(req);
+    // Complete the upgrade before anything can be written.
+    ws_.async_accept(req_, [self = shared_from_this()](beast::error_code ec) {
+      self->on_accept(ec);
+    });
+  }
+
+  // -- outbound: called by the session actor from any thread -----------------
+
+  void send(frame f) override {
+    asio::post(ws_.get_executor(),
+               [self = shared_from_this(), f = std::move(f)]() mutable {
+                 self->enqueue(std::move(f));
+               });
+  }
+
+  void close(uint16_t code, std::string reason) override {
+    auto why = code == close_going_away       ? disconnect_reason::shutdown
+               : code == close_internal_error ? disconnect_reason::server_error
+                                              : disconnect_reason::refused;
+    asio::post(ws_.get_executor(), [self = shared_from_this(), code, why,
+                                    reason = std::move(reason)]() mutable {
+      self->begin_close(code, std::move(reason), why);
+    });
+  }
+
+private:
+  void on_accept(beast::error_code ec) {
+    req_ = {};
+    if (ec) {
+      log::debug("websocket upgrade failed: " + ec.message());
+      return;
+    }
+    srv_.chat.stats.connections.fetch_add(1);
+    session_ = spawn_session(srv_.system, srv_.registry, weak_from_this(),
+                             user_, srv_.chat);
+    do_read();
+  }
+
+  // -- reading -------------------------------------------------------------------
+
+  void do_read() {
+    ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec,
+                                                        std::size_t) {
+      self->on_read(ec);
+    });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec) {
+      session_down(server_reason_.value_or(reason_of(ec)));
+      cut_timer_.cancel();
+      return;
+    }
+    auto arrival = steady_now_ns();
+    if (ws_.got_text())
+      caf::anon_send(session_, ws_text_atom::value,
+                     beast::buffers_to_string(buffer_.data()), arrival);
+    else
+      caf::anon_send(session_, ws_binary_atom::value, arrival);
+    buffer_.consume(buffer_.size());
+    do_read();
+  }
+
+  /// Tells the session, once, that this connection is gone.
+  void session_down(disconnect_reason why) {
+    if (down_ || !session_)
+      return;
+    down_ = true;
+    srv_.chat.stats.add(why);
+    srv_.chat.stats.connections.fetch_sub(1);
+    caf::anon_send(session_, ws_down_atom::value, std::string{to_string(why)});
+  }
+
+  // -- writing -------------------------------------------------------------------
+
+  void enqueue(frame f) {
+    if (closing_)
+      return;
+    backlog_bytes_ += f.str().size();
+    if (backlog_bytes_ > srv_.chat.lim.max_backlog_bytes) {
+      slow_consumer();
+      return;
+    }
+    queue_.push_back(std::move(f));
+    if (!writing_)
+      write_next();
+  }
+
+  void write_next() {
+    writing_ = true;
+    ws_.async_write(asio::buffer(queue_.front().str()),
+                    [self = shared_from_this()](beast::error_code ec,
+                                                std::size_t) {
+                      self->on_write(ec);
+                    });
+  }
+
+  void on_write(beast::error_code ec) {
+    writing_ = false;
+    if (ec) {
+      // The read loop fails too and ends the session.
+      queue_.clear();
+      backlog_bytes_ = 0;
+      return;
+    }
+    backlog_bytes_ -= queue_.front().str().size();
+    queue_.pop_front();
+    if (!queue_.empty())
+      write_next();
+    else if (pending_close_)
+      do_close();
+  }
+
+  // -- closing -------------------------------------------------------------------
+
+  /// Stops taking frames; the close frame follows what is already queued.
+  void begin_close(uint16_t code, std::string reason, disconnect_reason why) {
+    if (closing_)
+      return;
+    closing_ = true;
+    server_reason_ = why;
+    pending_close_ = websocket::close_reason{static_cast<websocket::close_code>(code), reason};
+    if (!writing_)
+      do_close();
+  }
+
+  void do_close() {
+    auto reason = *pending_close_;
+    pending_close_.reset();
+    ws_.async_close(reason, [self = shared_from_this()](beast::error_code) {
+      // The pending read completes with the outcome and ends the session.
+    });
+  }
+
+  /// The client does not read fast enough: drop what is not yet on the wire,
+  /// end the session now, close with 1008 after the write in flight, and cut
+  /// the socket if even that write never completes.
+  void slow_consumer() {
+    log::info("closing slow consumer '" + user_ + "'");
+    queue_.erase(writing_ ? queue_.begin() + 1 : queue_.begin(), queue_.end());
+    backlog_bytes_ = writing_ ? queue_.front().str().size() : 0;
+    begin_close(close_policy, "slow consumer",
+                disconnect_reason::slow_consumer);
+    session_down(disconnect_reason::slow_consumer);
+    cut_timer_.expires_after(srv_.chat.lim.handshake_timeout);
+    cut_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (!ec)
+        beast::get_lowest_layer(self->ws_).close();
+    });
+  }
+
+  websocket::stream<beast::tcp_stream> ws_;
+  asio::steady_timer cut_timer_;
+  beast::flat_buffer buffer_;
+  upgrade_request req_;
+  std::string user_;
+  server_context& srv_;
+  session_actor session_;
+
+  std::deque<frame> queue_;
+  std::size_t backlog_bytes_ = 0;
+  bool writing_ = false;
+  bool closing_ = false; // no more frames are taken
+  std::optional<websocket::close_reason> pending_close_;
+  std::optional<disconnect_reason> server_reason_;
+  bool down_ = false; // the session was told
+};
+
+} // namespace
+
+void start_websocket(beast::tcp_stream stream, upgrade_request req,
+                     std::string user, server_context& srv) {
+  std::make_shared<ws_connection>(std::move(stream), std::move(user), srv)
+    ->start(std::move(req));
+}
+
+} // namespace chat::net
