@@ -108,7 +108,8 @@ using room_owner =
 /// room: members and one total order of messages.
 ///  (join, session, user) -> (members)  adds a member (monitored), sends the
 ///        `join` presence to every member, the joiner included (its ack)
-///  (leave, session)             removes a member; `leave` presence to the rest
+///  (leave, session) -> (ok)     removes a member; `leave` presence to the
+///        rest; the reply queues behind every delivery made to that member
 ///  (publish, from_user, msg) -> (id)  assigns id and ts, encodes the frame
 ///        once and delivers it to every member, the sender included; the
 ///        reply comes after every delivery is queued, so a session that waits
@@ -118,7 +119,7 @@ using room_owner =
 using room_actor = caf::typed_actor<
   caf::replies_to<join_atom, session_actor, std::string>::with<
     std::vector<std::string>>,
-  caf::reacts_to<leave_atom, session_actor>,
+  caf::replies_to<leave_atom, session_actor>::with<caf::ok_atom>,
   caf::replies_to<publish_atom, std::string, std::string>::with<uint64_t>,
   caf::replies_to<members_atom>::with<std::vector<std::string>>,
   caf::replies_to<close_room_atom>::with<bool>>;

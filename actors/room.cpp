@@ -79,6 +79,7 @@ room_actor::behavior_type room_impl(room_ptr self, std::string name,
     },
     [self](leave_atom, const session_actor& who) {
       remove_member(self, who.address());
+      return caf::ok_atom::value;
     },
     [self](publish_atom, const std::string& from,
            const std::string& msg) -> uint64_t {

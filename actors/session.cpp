@@ -70,48 +70,71 @@ void refuse(session_ptr self, error_code code, std::string_view detail) {
   self->quit();
 }
 
-/// Now a member of `room`: leave the previous room and tell the client.
-void entered_room(session_ptr self, room_actor room, const std::string& name,
-                  const std::vector<std::string>& members, bool first) {
-  auto& st = self->state;
-  if (st.room && st.room != room)
-    self->send(st.room, leave_atom::value, handle(self));
-  st.room = std::move(room);
-  st.room_name = name;
-  if (first)
-    st.send(codec::encode_welcome(st.user, name, members));
-  else
-    st.send(codec::encode_presence("join", st.user, name));
+/// Asks the registry for room `name` and becomes a member. Awaited, like
+/// every step of a join, so client frames sent meanwhile wait their turn.
+void enter_room(session_ptr self, std::string name, bool first,
+                int attempts_left);
+
+/// Becomes a member of `room`; retries through the registry if the room
+/// closed in between (it was empty and nobody had joined yet).
+void join_members(session_ptr self, room_actor room, std::string name,
+                  bool first, int attempts_left) {
+  self
+    ->request(room, caf::infinite, join_atom::value, handle(self),
+              self->state.user)
+    .await(
+      [self, room, name, first](std::vector<std::string>& members) {
+        auto& st = self->state;
+        st.room = room;
+        st.room_name = name;
+        if (first)
+          st.send(codec::encode_welcome(st.user, name, members));
+      },
+      [self, name, first, attempts_left](caf::error& err) {
+        if (attempts_left > 1) {
+          enter_room(self, name, first, attempts_left - 1);
+          return;
+        }
+        log::error("session " + self->state.user + ": cannot join room " +
+                   name + ": " + self->system().render(err));
+        self->state.close(close_internal_error, "cannot join room");
+        self->quit();
+      });
 }
 
-/// Joins `name` through the registry. Awaited, so frames the client sends
-/// meanwhile wait and keep their order.
-void join_room(session_ptr self, std::string name, bool first,
-               int attempts_left) {
-  auto retry_or_fail = [self, name, first, attempts_left](caf::error& err) {
-    if (attempts_left > 1) {
-      join_room(self, name, first, attempts_left - 1);
-      return;
-    }
-    log::error("session " + self->state.user + ": cannot join room " + name +
-               ": " + self->system().render(err));
-    self->state.close(close_internal_error, "cannot join room");
-    self->quit();
-  };
+void enter_room(session_ptr self, std::string name, bool first,
+                int attempts_left) {
   self
     ->request(self->state.registry, caf::infinite, join_atom::value, name)
     .await(
-      [self, name, first, retry_or_fail](room_actor& room) {
-        self
-          ->request(room, caf::infinite, join_atom::value, handle(self),
-                    self->state.user)
-          .await(
-            [self, room, name, first](std::vector<std::string>& members) {
-              entered_room(self, room, name, members, first);
-            },
-            retry_or_fail);
+      [self, name, first, attempts_left](room_actor& room) {
+        join_members(self, room, name, first, attempts_left);
       },
-      retry_or_fail);
+      [self](caf::error& err) { self->quit(err); });
+}
+
+/// Moves to room `name`. The client sees, in this order: everything the old
+/// room sent it, the `join` presence for the new room (its ack), then the new
+/// room's messages. So: leave first and wait for the old room's reply, which
+/// queues behind every delivery it made to us; queue the ack behind those in
+/// our own mailbox; only then join the new room.
+void switch_room(session_ptr self, std::string name) {
+  auto& st = self->state;
+  auto ack = frame::make(codec::encode_presence("join", st.user, name));
+  auto old_room = std::move(st.room);
+  st.room = nullptr;
+  st.room_name.clear();
+  self->request(old_room, caf::infinite, leave_atom::value, handle(self))
+    .await(
+      [self, name, ack](caf::ok_atom) {
+        self->send(handle(self), deliver_atom::value, ack);
+        enter_room(self, name, false, join_attempts);
+      },
+      [self, name, ack](caf::error&) {
+        // The old room is gone, and with it anything it could still send.
+        self->send(handle(self), deliver_atom::value, ack);
+        enter_room(self, name, false, join_attempts);
+      });
 }
 
 void on_say(session_ptr self, codec::say_request& req) {
@@ -198,7 +221,7 @@ void on_text(session_ptr self, std::string& text, int64_t arrival_ns) {
         if (req.room == st.room_name)
           st.send(codec::encode_presence("join", st.user, st.room_name));
         else
-          join_room(self, std::move(req.room), false, join_attempts);
+          switch_room(self, std::move(req.room));
       } else if constexpr (std::is_same_v<T, codec::users_request>) {
         on_users(self, req);
       } else {
@@ -215,7 +238,7 @@ void log_in(session_ptr self) {
               self->state.user, handle(self))
     .await(
       [self](caf::ok_atom) {
-        join_room(self, lobby_room, true, join_attempts);
+        enter_room(self, lobby_room, true, join_attempts);
       },
       [self](caf::error& err) {
         if (is(err, chat_errc::name_taken))

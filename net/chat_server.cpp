@@ -64,16 +64,22 @@ std::string chat_server::url() const {
   return "http://" + host + ":" + std::to_string(port());
 }
 
+void chat_server::drain() {
+  auto& d = *impl_;
+  if (d.srv->draining.exchange(true))
+    return;
+  log::info("shutting down");
+  d.acceptor->stop();
+  caf::anon_send(d.srv->registry, shutdown_atom::value);
+}
+
 void chat_server::stop(std::chrono::milliseconds grace) {
   auto& d = *impl_;
   if (d.stopped)
     return;
   d.stopped = true;
-  log::info("shutting down");
   // 1. No new connections; sessions close with 1001 after their queues.
-  d.srv->draining.store(true);
-  d.acceptor->stop();
-  caf::anon_send(d.srv->registry, shutdown_atom::value);
+  drain();
   // 2. Give the clients `grace` to answer the close handshakes.
   auto deadline = std::chrono::steady_clock::now() + grace;
   while (d.ctx.stats.connections.load() > 0 &&

@@ -27,7 +27,11 @@ public:
   /// `http://ADDR:PORT`.
   std::string url() const;
 
-  /// Graceful stop: no new connections, /healthz turns 503, every session is
+  /// First step of a stop: no new connections, /healthz turns 503, every
+  /// session is told to close with 1001. Idempotent.
+  void drain();
+
+  /// Graceful stop: drain(), no new connections, /healthz turns 503, every session is
   /// closed with 1001; waits up to `grace` for the clients to go, then ends
   /// the I/O threads and every actor. Idempotent.
   void stop(std::chrono::milliseconds grace = std::chrono::seconds(4));

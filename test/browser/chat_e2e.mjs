@@ -1,0 +1,516 @@
+#!/usr/bin/env node
+// Browser end-to-end test of the actorchat page, driven through headless
+// Chromium with playwright-core.
+//
+//   node chat_e2e.mjs /path/to/actorchat /path/to/www
+//
+// Starts the server on a free port, logs people in through the page's own
+// forms and checks what each of them sees. Prints `ok - ...` / `not ok - ...`
+// per check and `N passed, M failed` at the end; exits non-zero on any failure.
+// The whole run is bounded to 60 s. Set E2E_SCREENSHOT=/path.png to save a
+// 375 px wide screenshot of a logged-in page.
+
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const TOTAL_TIMEOUT_MS = 60_000;
+const STARTUP_TIMEOUT_MS = 15_000;
+const WAIT_MS = 5_000; // per expectation
+const QUIET_MS = 700; // how long to watch for something that must not arrive
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+let passed = 0;
+let failed = 0;
+let stopping = false; // set once the test tears the server down on purpose
+let server = null;
+let browser = null;
+const serverLog = [];
+let serverExit = null;
+
+function log(line) {
+  process.stdout.write(line + '\n');
+}
+
+function summary() {
+  log(`${passed} passed, ${failed} failed`);
+}
+
+// ---- arguments -------------------------------------------------------------
+
+function usage(msg) {
+  process.stderr.write(`error: ${msg}\nusage: node chat_e2e.mjs /path/to/actorchat /path/to/www\n`);
+  process.exit(2);
+}
+
+const [binArg, wwwArg] = process.argv.slice(2);
+if (!binArg || !wwwArg) usage('two arguments are required');
+const BINARY = path.resolve(binArg);
+const WWW = path.resolve(wwwArg);
+if (!existsSync(BINARY)) usage(`server binary not found: ${BINARY}`);
+if (!existsSync(WWW) || !statSync(WWW).isDirectory()) usage(`www directory not found: ${WWW}`);
+if (!existsSync(CHROMIUM)) usage(`chromium not found at ${CHROMIUM} (set CHROMIUM_PATH)`);
+
+// ---- clean-up, always ----------------------------------------------------
+
+async function stopServer() {
+  if (!server || serverExit) return;
+  const exited = new Promise((resolve) => server.once('exit', resolve));
+  server.kill('SIGTERM');
+  const t = setTimeout(() => {
+    log('# server did not exit within 5 s of SIGTERM; sending SIGKILL');
+    server.kill('SIGKILL');
+  }, 5000);
+  await exited;
+  clearTimeout(t);
+}
+
+async function cleanup() {
+  if (browser) {
+    const b = browser;
+    browser = null;
+    await Promise.race([b.close().catch(() => {}), new Promise((r) => setTimeout(r, 5000))]);
+  }
+  await stopServer();
+}
+
+function dumpServerLog() {
+  if (serverLog.length === 0) return;
+  log('# last server output:');
+  for (const l of serverLog.slice(-40)) log('#   ' + l);
+}
+
+const watchdog = setTimeout(async () => {
+  log(`not ok - the whole test finished within ${TOTAL_TIMEOUT_MS / 1000} s`);
+  failed += 1;
+  dumpServerLog();
+  summary();
+  if (server && !serverExit) server.kill('SIGKILL');
+  await Promise.race([cleanup(), new Promise((r) => setTimeout(r, 3000))]);
+  process.exit(1);
+}, TOTAL_TIMEOUT_MS);
+
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, async () => {
+    log(`# interrupted by ${sig}`);
+    await cleanup();
+    process.exit(130);
+  });
+}
+
+// ---- server --------------------------------------------------------------
+
+function startServer() {
+  return new Promise((resolve, reject) => {
+    const args = ['--port', '0', '--www', WWW, '--log-level', 'info'];
+    log(`# starting ${BINARY} ${args.join(' ')}`);
+    server = spawn(BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let done = false;
+    const timer = setTimeout(() => {
+      if (done) return;
+      done = true;
+      reject(new Error(`server printed no "listening on http://..." line within ${STARTUP_TIMEOUT_MS / 1000} s`));
+    }, STARTUP_TIMEOUT_MS);
+    const onLine = (line) => {
+      serverLog.push(line);
+      if (serverLog.length > 500) serverLog.shift();
+      if (process.env.E2E_VERBOSE) log('# server: ' + line);
+      const m = line.match(/listening on (https?:\/\/[^\s"']+)/);
+      if (m && !done) {
+        done = true;
+        clearTimeout(timer);
+        resolve(m[1].replace(/[.,;/]+$/, ''));
+      }
+    };
+    createInterface({ input: server.stdout }).on('line', onLine);
+    createInterface({ input: server.stderr }).on('line', onLine);
+    server.on('error', (e) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      reject(new Error(`cannot start server: ${e.message}`));
+    });
+    server.on('exit', (code, signal) => {
+      serverExit = { code, signal };
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      reject(new Error(`server exited before listening (code ${code}, signal ${signal})`));
+    });
+  });
+}
+
+// ---- checks ----------------------------------------------------------------
+
+async function check(description, fn) {
+  try {
+    await fn();
+    passed += 1;
+    log(`ok - ${description}`);
+    return true;
+  } catch (e) {
+    failed += 1;
+    const msg = String((e && e.message) || e).split('\n')[0];
+    log(`not ok - ${description}: ${msg}`);
+    return false;
+  }
+}
+
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+// Waits until some element matching `selector` has text containing `text`.
+async function waitForText(page, selector, text, what) {
+  try {
+    await page.waitForFunction(
+      ([sel, t]) => Array.from(document.querySelectorAll(sel)).some((e) => e.textContent.includes(t)),
+      [selector, text],
+      { timeout: WAIT_MS, polling: 50 },
+    );
+  } catch (_) {
+    const seen = await page.evaluate(
+      (sel) => Array.from(document.querySelectorAll(sel)).map((e) => e.textContent).slice(-5),
+      selector,
+    ).catch(() => []);
+    throw new Error(`${what}: no ${selector} containing ${JSON.stringify(text)} within ${WAIT_MS} ms` +
+      ` (last seen: ${JSON.stringify(seen)})`);
+  }
+}
+
+async function logHas(page, text) {
+  return page.evaluate(
+    (t) => Array.from(document.querySelectorAll('#log > *')).some((e) => e.textContent.includes(t)),
+    text,
+  );
+}
+
+async function statusText(page) {
+  return (await page.locator('#status').textContent()) || '';
+}
+
+async function members(page) {
+  return page.$$eval('#members li', (lis) => lis.map((li) => li.dataset.user));
+}
+
+async function waitForMembers(page, want, dontWant, who) {
+  try {
+    await page.waitForFunction(
+      ([w, dw]) => {
+        const names = Array.from(document.querySelectorAll('#members li')).map((li) => li.dataset.user);
+        return w.every((n) => names.includes(n)) && dw.every((n) => !names.includes(n));
+      },
+      [want, dontWant],
+      { timeout: WAIT_MS, polling: 50 },
+    );
+  } catch (_) {
+    throw new Error(`${who}'s #members is ${JSON.stringify(await members(page))}; ` +
+      `wanted ${JSON.stringify(want)}` + (dontWant.length ? ` and not ${JSON.stringify(dontWant)}` : ''));
+  }
+}
+
+async function waitForStatus(page, text, who) {
+  try {
+    await page.waitForFunction(
+      (t) => document.getElementById('status').textContent.includes(t),
+      text,
+      { timeout: WAIT_MS, polling: 50 },
+    );
+  } catch (_) {
+    throw new Error(`${who}'s status is ${JSON.stringify(await statusText(page))}, wanted ${JSON.stringify(text)}`);
+  }
+}
+
+// ---- page actions (through the page's own forms) ---------------------------
+
+async function login(page, baseUrl, name) {
+  await page.goto(baseUrl + '/', { waitUntil: 'load' });
+  await page.getByLabel('Your name').fill(name);
+  await page.getByRole('button', { name: 'Join chat', exact: true }).click();
+}
+
+async function sendWithEnter(page, text) {
+  const input = page.getByLabel('Message', { exact: true });
+  await input.fill(text);
+  await input.press('Enter');
+}
+
+async function joinRoom(page, room) {
+  await page.getByLabel('Room', { exact: true }).fill(room);
+  await page.getByRole('button', { name: 'Join room', exact: true }).click();
+}
+
+// ---- the test --------------------------------------------------------------
+
+async function main() {
+  const baseUrl = await startServer();
+  log(`# server at ${baseUrl}`);
+  server.on('exit', (code, signal) => {
+    if (!stopping) log(`# server exited unexpectedly (code ${code}, signal ${signal})`);
+  });
+
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+
+  const dialogs = [];
+  const pageErrors = [];
+  async function newPage(who, viewport) {
+    const ctx = await browser.newContext({ viewport: viewport || { width: 1024, height: 768 } });
+    const page = await ctx.newPage();
+    page.setDefaultTimeout(WAIT_MS);
+    page.on('dialog', (d) => {
+      dialogs.push(`${who}: ${d.type()} ${JSON.stringify(d.message())}`);
+      d.dismiss().catch(() => {});
+    });
+    page.on('pageerror', (e) => pageErrors.push(`${who}: ${e.message}`));
+    return page;
+  }
+
+  const alice = await newPage('alice');
+  const bob = await newPage('bob', { width: 375, height: 740 }); // a phone
+  const carol = await newPage('carol');
+
+  await check('the page declares lang="en" and a width=device-width viewport', async () => {
+    await alice.goto(baseUrl + '/', { waitUntil: 'load' });
+    const lang = await alice.getAttribute('html', 'lang');
+    const vp = await alice.getAttribute('meta[name="viewport"]', 'content');
+    assert(lang === 'en', `lang is ${lang}`);
+    assert(vp && vp.includes('width=device-width'), `viewport is ${vp}`);
+  });
+
+  await check('alice logs in through the form and the status line says connected', async () => {
+    await login(alice, baseUrl, 'alice');
+    await waitForStatus(alice, 'connected as alice in lobby', 'alice');
+    const role = await alice.getAttribute('#status', 'role');
+    assert(role === 'status', `#status role is ${role}`);
+  });
+
+  await check('bob logs in through the form and the status line says connected', async () => {
+    await login(bob, baseUrl, 'bob');
+    await waitForStatus(bob, 'connected as bob in lobby', 'bob');
+  });
+
+  await check('alice and bob see each other in #members', async () => {
+    await waitForMembers(alice, ['alice', 'bob'], [], 'alice');
+    await waitForMembers(bob, ['alice', 'bob'], [], 'bob');
+    const cur = await alice.locator('#current-room').textContent();
+    assert(cur.trim() === 'lobby', `alice's #current-room is ${JSON.stringify(cur)}`);
+  });
+
+  await check('a room message sent with Enter reaches bob and clears the input', async () => {
+    await sendWithEnter(alice, 'hello from alice');
+    await waitForText(bob, '#log .msg', 'hello from alice', 'bob');
+    const cls = await bob.$$eval('#log .msg', (els) =>
+      els.filter((e) => e.textContent.includes('hello from alice')).map((e) => e.className));
+    assert(!cls[0].includes('private'), `room message has class "${cls[0]}"`);
+    const from = await bob.$$eval('#log .msg', (els) =>
+      els.filter((e) => e.textContent.includes('hello from alice')).map((e) => e.textContent));
+    assert(from[0].includes('alice'), `message does not show its sender: ${from[0]}`);
+    const id = await bob.$$eval('#log .msg', (els) =>
+      els.filter((e) => e.textContent.includes('hello from alice')).map((e) => e.dataset.id));
+    assert(id[0] && /^\d+$/.test(id[0]), `message has data-id ${JSON.stringify(id[0])}`);
+    const left = await alice.getByLabel('Message', { exact: true }).inputValue();
+    assert(left === '', `alice's message input still holds ${JSON.stringify(left)}`);
+  });
+
+  await check('carol logs in to the lobby and alice sees her join', async () => {
+    await login(carol, baseUrl, 'carol');
+    await waitForStatus(carol, 'connected as carol in lobby', 'carol');
+    await waitForMembers(alice, ['carol'], [], 'alice');
+    await waitForText(alice, '#log .presence', 'carol joined lobby', 'alice');
+  });
+
+  await check('clicking bob in the member list makes him the private-message target', async () => {
+    await alice.locator('#members li[data-user="bob"] button').click();
+    const to = await alice.locator('#to').inputValue();
+    assert(to === 'bob', `#to is ${JSON.stringify(to)}`);
+    const opts = await alice.$$eval('#to option', (os) => os.map((o) => [o.value, o.textContent]));
+    assert(opts[0][0] === '' && opts[0][1] === 'everyone in room', `first option is ${JSON.stringify(opts[0])}`);
+    assert(!opts.some(([v]) => v === 'alice'), `alice can pick herself: ${JSON.stringify(opts)}`);
+  });
+
+  await check('a private message reaches bob with class "private" and echoes to alice', async () => {
+    await sendWithEnter(alice, 'secret for bob');
+    await waitForText(bob, '#log .msg.private', 'secret for bob', 'bob');
+    await waitForText(alice, '#log .msg.private', 'secret for bob', 'alice');
+    const text = await bob.$$eval('#log .msg.private', (els) =>
+      els.filter((e) => e.textContent.includes('secret for bob')).map((e) => e.textContent));
+    assert(text[0].includes('→ bob'), `private line does not show the recipient: ${text[0]}`);
+  });
+
+  await check('carol in the lobby does not see the private message', async () => {
+    // Messages from one sender arrive in order: once carol sees alice's next
+    // room message, the private one can no longer be on its way to her.
+    await alice.locator('#to').selectOption('');
+    await sendWithEnter(alice, 'marker after the secret');
+    await waitForText(carol, '#log .msg', 'marker after the secret', 'carol');
+    assert(!(await logHas(carol, 'secret for bob')), 'carol saw the private message');
+  });
+
+  const dave = await newPage('dave');
+  await check('a seed-format frame {"to_user":"","msg":...} from a raw WebSocket reaches alice', async () => {
+    await dave.goto(baseUrl + '/', { waitUntil: 'load' });
+    await dave.evaluate(() => new Promise((resolve, reject) => {
+      const ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws/dave');
+      window.__seed = ws;
+      const t = setTimeout(() => reject(new Error('raw WebSocket did not open within 5 s')), 5000);
+      ws.onopen = () => {
+        clearTimeout(t);
+        ws.send(JSON.stringify({ to_user: '', msg: 'from the seed page' }));
+        resolve();
+      };
+      ws.onclose = (e) => reject(new Error(`raw WebSocket closed with ${e.code}`));
+    }));
+    await waitForText(alice, '#log .msg', 'from the seed page', 'alice');
+    const line = await alice.$$eval('#log .msg', (els) =>
+      els.filter((e) => e.textContent.includes('from the seed page')).map((e) => e.textContent));
+    assert(line[0].includes('dave'), `seed message does not show dave as sender: ${line[0]}`);
+    await waitForMembers(alice, ['dave'], [], 'alice');
+  });
+
+  const eve = await newPage('eve');
+  await check('a name already taken is refused: error shown, login form usable again, no reconnect', async () => {
+    await login(eve, baseUrl, 'alice');
+    await eve.waitForFunction(
+      () => !document.getElementById('name').disabled &&
+        !document.getElementById('login').hidden &&
+        document.getElementById('status').textContent.trim() !== 'connecting…',
+      null, { timeout: WAIT_MS, polling: 50 },
+    ).catch(async () => {
+      throw new Error(`login form not re-enabled; status ${JSON.stringify(await statusText(eve))}`);
+    });
+    const s1 = await statusText(eve);
+    assert(!/connected as|reconnecting/.test(s1), `status is ${JSON.stringify(s1)}`);
+    assert(s1.trim() !== '' && s1.trim() !== 'not connected', 'no error detail shown in the status line');
+    await eve.waitForTimeout(1500);
+    const s2 = await statusText(eve);
+    assert(!/reconnecting|connecting…|connected as/.test(s2), `status went on to ${JSON.stringify(s2)}`);
+    await waitForStatus(alice, 'connected as alice in lobby', 'alice');
+  });
+
+  await check('a user name with a space is refused and the login form stays usable', async () => {
+    await eve.getByLabel('Your name').fill('bad name');
+    await eve.getByRole('button', { name: 'Join chat', exact: true }).click();
+    await eve.waitForFunction(
+      () => !document.getElementById('name').disabled &&
+        document.getElementById('status').textContent.trim() !== 'connecting…',
+      null, { timeout: WAIT_MS, polling: 50 },
+    );
+    const s = await statusText(eve);
+    assert(!/connected as|reconnecting/.test(s), `status is ${JSON.stringify(s)}`);
+  });
+
+  await check('a non-ASCII name (zoë) logs in through the form', async () => {
+    await eve.getByLabel('Your name').fill('zoë');
+    await eve.getByRole('button', { name: 'Join chat', exact: true }).click();
+    await waitForStatus(eve, 'connected as zoë in lobby', 'zoë');
+    await waitForMembers(alice, ['zoë'], [], 'alice');
+  });
+
+  // What the page relies on when a name is refused: an error frame, then close 1008.
+  async function rawRefusal(page, pathName) {
+    return page.evaluate((p) => new Promise((resolve) => {
+      const frames = [];
+      const ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + p);
+      const t = setTimeout(() => resolve({ frames, code: 'no close within 4 s' }), 4000);
+      ws.onmessage = (e) => frames.push(String(e.data));
+      ws.onclose = (e) => {
+        clearTimeout(t);
+        resolve({ frames, code: e.code });
+      };
+    }), pathName);
+  }
+
+  for (const [pathName, code] of [['/ws/alice', 'name_taken'], ['/ws/bad%20name', 'bad_username']]) {
+    await check(`the server refuses ${pathName} with an error frame "${code}" and close code 1008`, async () => {
+      const r = await rawRefusal(dave, pathName);
+      const codes = r.frames.map((f) => {
+        try { return JSON.parse(f).code; } catch (_) { return `unparsable ${f}`; }
+      });
+      assert(codes.includes(code) && r.code === 1008,
+        `got frames ${JSON.stringify(r.frames)} and close code ${r.code}`);
+    });
+  }
+
+  await check('alice and bob join room "dev" through the room form', async () => {
+    await joinRoom(alice, 'dev');
+    await waitForStatus(alice, 'connected as alice in dev', 'alice');
+    await joinRoom(bob, 'dev');
+    await waitForStatus(bob, 'connected as bob in dev', 'bob');
+    for (const [p, who] of [[alice, 'alice'], [bob, 'bob']]) {
+      const cur = await p.locator('#current-room').textContent();
+      assert(cur.trim() === 'dev', `${who}'s #current-room is ${JSON.stringify(cur)}`);
+    }
+    await waitForMembers(alice, ['alice', 'bob'], ['carol', 'dave', 'zoë'], 'alice');
+    await waitForMembers(bob, ['alice', 'bob'], ['carol', 'dave', 'zoë'], 'bob');
+    await waitForMembers(carol, ['carol', 'dave', 'zoë'], ['alice', 'bob'], 'carol');
+  });
+
+  await check('a message in dev reaches bob and not carol in the lobby', async () => {
+    await sendWithEnter(alice, 'hello dev room');
+    await waitForText(bob, '#log .msg', 'hello dev room', 'bob');
+    await carol.waitForTimeout(QUIET_MS);
+    assert(!(await logHas(carol, 'hello dev room')), 'carol saw the dev message');
+  });
+
+  const XSS = '<img src=x onerror=alert(1)>';
+  await check('markup in a message is shown as literal text, never parsed', async () => {
+    await sendWithEnter(alice, XSS);
+    await waitForText(bob, '#log .msg', XSS, 'bob');
+    await waitForText(alice, '#log .msg', XSS, 'alice');
+    for (const [p, who] of [[alice, 'alice'], [bob, 'bob']]) {
+      const imgs = await p.locator('#log img').count();
+      assert(imgs === 0, `${who}'s #log contains ${imgs} img element(s)`);
+    }
+    await bob.waitForTimeout(300);
+    assert(dialogs.length === 0, `dialog opened: ${dialogs.join('; ')}`);
+  });
+
+  await check('the page has no horizontal scroll at 375 px width', async () => {
+    const m = await bob.evaluate(() => ({
+      sw: document.documentElement.scrollWidth,
+      cw: document.documentElement.clientWidth,
+      iw: window.innerWidth,
+    }));
+    assert(m.iw === 375, `bob's window is ${m.iw} px wide`);
+    assert(m.sw <= m.cw, `scrollWidth ${m.sw} > clientWidth ${m.cw}`);
+  });
+
+  if (process.env.E2E_SCREENSHOT) {
+    await bob.screenshot({ path: process.env.E2E_SCREENSHOT, fullPage: true });
+    log(`# screenshot of bob's page (375 px) saved to ${process.env.E2E_SCREENSHOT}`);
+  }
+
+  await check('no dialog was opened and no uncaught script error happened on any page', async () => {
+    assert(dialogs.length === 0, `dialogs: ${dialogs.join('; ')}`);
+    assert(pageErrors.length === 0, `page errors: ${pageErrors.join('; ')}`);
+  });
+
+  await check('the server is still running', async () => {
+    assert(!serverExit, `server exited (code ${serverExit && serverExit.code}, signal ${serverExit && serverExit.signal})`);
+  });
+}
+
+try {
+  await main();
+} catch (e) {
+  failed += 1;
+  log(`not ok - test run aborted: ${(e && e.message) || e}`);
+} finally {
+  stopping = true;
+  await cleanup();
+  clearTimeout(watchdog);
+}
+if (serverExit && serverExit.signal && serverExit.signal !== 'SIGTERM') {
+  log(`# server ended by signal ${serverExit.signal}`);
+}
+if (failed > 0) dumpServerLog();
+if (passed + failed === 0) failed = 1;
+summary();
+process.exit(failed > 0 ? 1 : 0);

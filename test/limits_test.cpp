@@ -1,0 +1,251 @@
+// PROTOCOL.md "Limits and their defaults": each limit enforced over the wire.
+#include <catch2/catch.hpp>
+
+#include <thread>
+
+#include "raw_socket.hpp"
+#include "test_server.hpp"
+#include "ws_client.hpp"
+
+using namespace test;
+
+namespace {
+
+std::string repeat(const std::string& s, std::size_t n) {
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i)
+    out += s;
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("msg may hold 4096 code points; 4097 gets too_long",
+          "[e2e][limits]") {
+  test_server srv;
+  ws_client alice{srv.port(), "/ws/alice"};
+  alice.expect("welcome");
+  // Two-byte characters: the limit counts code points, not bytes.
+  alice.send_json({{"msg", repeat("é", 4096)}});
+  CHECK(alice.expect("message")["msg"] == repeat("é", 4096));
+  alice.send_json({{"msg", repeat("é", 4097)}});
+  CHECK(alice.expect("error")["code"] == "too_long");
+  alice.send_json({{"type", "whisper"}, {"to", "alice"},
+                   {"msg", repeat("x", 4097)}});
+  CHECK(alice.expect("error")["code"] == "too_long");
+  alice.send_json({{"msg", "still open"}});
+  CHECK(alice.expect("message")["msg"] == "still open");
+}
+
+TEST_CASE("a frame over 64 KiB closes the session with 1009", "[e2e][limits]") {
+  test_server srv;
+  ws_client observer{srv.port(), "/ws/observer"};
+  observer.expect("welcome");
+  ws_client alice{srv.port(), "/ws/alice"};
+  alice.expect("welcome");
+  observer.expect("presence");
+  // Exactly 64 KiB is still a frame (its msg is too long, though).
+  std::string at_limit = R"({"msg":")" + std::string(65536 - 10, 'x') + R"("})";
+  REQUIRE(at_limit.size() == 65536);
+  alice.send_text(at_limit);
+  CHECK(alice.expect("error")["code"] == "too_long");
+  std::string over = R"({"msg":")" + std::string(65536, 'x') + R"("})";
+  alice.send_text(over);
+  auto closed = alice.wait_close();
+  REQUIRE(closed);
+  CHECK(closed->code == 1009);
+  auto left = observer.expect("presence");
+  CHECK(left["event"] == "leave");
+  CHECK(left["user"] == "alice");
+  CHECK(srv.metric("chat_disconnects_total{reason=\"too_big\"}") == 1);
+}
+
+TEST_CASE("the frame size limit is a flag", "[e2e][limits]") {
+  test_server srv{[](auto& o) { o.lim.max_frame_bytes = 1024; }};
+  ws_client alice{srv.port(), "/ws/alice"};
+  alice.expect("welcome");
+  alice.send_json({{"msg", std::string(1100, 'x')}});
+  auto closed = alice.wait_close();
+  REQUIRE(closed);
+  CHECK(closed->code == 1009);
+}
+
+TEST_CASE("invalid UTF-8 in a text frame closes the session with 1007",
+          "[e2e][limits]") {
+  test_server srv;
+  raw_socket sock{srv.port()};
+  sock.upgrade("/ws/alice");
+  sock.send(ws_frame(op_text, "{\"msg\":\"\xC3\x28\"}"));
+  std::string bytes;
+  REQUIRE(sock.wait_eof(3s, &bytes));
+  sock.shutdown_write(); // completes the close handshake, as clients do
+  std::optional<parsed_frame> close;
+  while (auto f = take_frame(bytes))
+    if (f->opcode == op_close)
+      close = f;
+  REQUIRE(close);
+  CHECK(close_code(*close) == 1007);
+  CHECK(srv.wait_metric("chat_sessions", 0));
+}
+
+TEST_CASE("a binary frame gets unsupported and the session stays",
+          "[e2e][limits]") {
+  test_server srv;
+  ws_client alice{srv.port(), "/ws/alice"};
+  alice.expect("welcome");
+  alice.send_binary(std::string("\x01\x02\x03", 3));
+  auto e = alice.expect("error");
+  CHECK(e["code"] == "unsupported");
+  alice.send_json({{"msg", "text works"}});
+  CHECK(alice.expect("message")["msg"] == "text works");
+}
+
+TEST_CASE("past 40 frames at once a session gets rate_limited, the frame is "
+          "dropped, the session stays and recovers",
+          "[e2e][limits]") {
+  test_server srv;
+  ws_client alice{srv.port(), "/ws/alice"};
+  alice.expect("welcome");
+  constexpr int sent = 60;
+  for (int i = 0; i < sent; ++i)
+    alice.send_json({{"type", "ping"}, {"id", i}});
+  int pongs = 0, limited = 0;
+  for (int i = 0; i < sent; ++i) {
+    auto f = alice.recv();
+    REQUIRE(f);
+    if ((*f)["type"] == "pong")
+      ++pongs;
+    else if ((*f)["type"] == "error" && (*f)["code"] == "rate_limited")
+      ++limited;
+  }
+  // Burst of 40 plus what 20/s refilled while the 60 frames were sent.
+  CHECK(pongs >= 40);
+  CHECK(pongs <= 45);
+  CHECK(limited == sent - pongs);
+  std::this_thread::sleep_for(300ms); // refills about 6 tokens
+  alice.send_json({{"type", "ping"}, {"id", "again"}});
+  CHECK(alice.expect("pong")["id"] == "again");
+  CHECK(srv.metric("chat_errors_total{code=\"rate_limited\"}") == limited);
+}
+
+TEST_CASE("the rate limit is a flag and counts every frame", "[e2e][limits]") {
+  test_server srv{[](auto& o) {
+    o.lim.rate_per_second = 1;
+    o.lim.rate_burst = 3;
+  }};
+  ws_client alice{srv.port(), "/ws/alice"};
+  alice.expect("welcome");
+  alice.send_text("garbage");
+  alice.send_binary("b");
+  alice.send_json({{"type", "ping"}});
+  alice.send_json({{"type", "ping"}});
+  CHECK(alice.expect("error")["code"] == "bad_json");
+  CHECK(alice.expect("error")["code"] == "unsupported");
+  CHECK(alice.expect("pong")["id"].is_null());
+  CHECK(alice.expect("error")["code"] == "rate_limited");
+}
+
+TEST_CASE("a client that does not read is closed with 1008 slow consumer; "
+          "the others keep their pace",
+          "[e2e][limits][slow]") {
+  test_server srv{[](auto& o) {
+    o.lim.rate_per_second = 1e6;
+    o.lim.rate_burst = 1e6;
+    o.lim.handshake_timeout = 2s; // bounds the close handshake lazy ignores
+  }};
+  ws_client observer{srv.port(), "/ws/observer"};
+  observer.expect("welcome");
+  raw_socket lazy{srv.port(), 4096};
+  lazy.upgrade("/ws/lazy");
+  observer.expect("presence");
+  ws_client talker{srv.port(), "/ws/talker"};
+  talker.expect("welcome");
+  observer.expect("presence");
+  // ~4 KB per message: 12 MB fill the kernel buffers (a few MB on loopback)
+  // and the default 1 MiB backlog.
+  const std::string payload(4000, 'm');
+  constexpr int count = 3000;
+  auto start = std::chrono::steady_clock::now();
+  std::thread flood([&] {
+    // The talker reads its own echoes as it goes: a client that keeps up.
+    for (int i = 0; i < count; ++i) {
+      talker.send_json({{"msg", std::to_string(i) + payload}});
+      if (i % 50 == 49)
+        for (int k = 0; k < 50; ++k)
+          talker.expect("message", 10s);
+    }
+  });
+  bool lazy_left = false;
+  int received = 0;
+  while (received < count) {
+    auto f = observer.recv(5s);
+    REQUIRE(f);
+    if ((*f)["type"] == "message") {
+      auto msg = (*f)["msg"].get<std::string>();
+      CHECK(msg.substr(0, msg.size() - payload.size()) ==
+            std::to_string(received));
+      ++received;
+    } else if ((*f)["type"] == "presence" && (*f)["user"] == "lazy" &&
+               (*f)["event"] == "leave") {
+      lazy_left = true;
+    }
+  }
+  flood.join();
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  CHECK(lazy_left);
+  // The observer got all 1500 messages (6 MB) while the lazy client stalled;
+  // generous bound for a loaded CI machine under sanitizers.
+  CHECK(elapsed < 60s);
+  CHECK(srv.metric("chat_disconnects_total{reason=\"slow_consumer\"}") == 1);
+  // The lazy client, reading at last, finds the close frame 1008.
+  std::string bytes;
+  lazy.wait_eof(15s, &bytes);
+  std::optional<parsed_frame> close;
+  while (auto f = take_frame(bytes))
+    if (f->opcode == op_close)
+      close = f;
+  REQUIRE(close);
+  CHECK(close_code(*close) == 1008);
+  CHECK(close->payload.substr(2) == "slow consumer");
+  // Its name is free again.
+  ws_client again{srv.port(), "/ws/lazy"};
+  CHECK(again.expect("welcome")["user"] == "lazy");
+}
+
+TEST_CASE("a silent connection is closed after the heartbeat timeout; the "
+          "name is freed and leave presence sent",
+          "[e2e][limits][heartbeat]") {
+  test_server srv{[](auto& o) {
+    o.lim.heartbeat_timeout = std::chrono::milliseconds(1000);
+  }};
+  ws_client observer{srv.port(), "/ws/observer"};
+  observer.expect("welcome");
+  // A raw client never answers the server's pings: a half-open peer.
+  raw_socket silent{srv.port()};
+  silent.upgrade("/ws/silent");
+  observer.expect("presence");
+  auto start = std::chrono::steady_clock::now();
+  auto left = observer.expect("presence", 5s);
+  auto waited = std::chrono::steady_clock::now() - start;
+  CHECK(left["event"] == "leave");
+  CHECK(left["user"] == "silent");
+  CHECK(waited >= 800ms);
+  CHECK(waited < 3s);
+  CHECK(srv.metric("chat_disconnects_total{reason=\"timeout\"}") == 1);
+  // The observer's client answers pings, so it is still connected.
+  observer.send_json({{"type", "ping"}, {"id", 1}});
+  CHECK(observer.expect("pong")["id"] == 1);
+  ws_client again{srv.port(), "/ws/silent"};
+  CHECK(again.expect("welcome")["user"] == "silent");
+}
+
+TEST_CASE("a client that never finishes its HTTP request is cut",
+          "[e2e][limits][heartbeat]") {
+  test_server srv{[](auto& o) {
+    o.lim.handshake_timeout = std::chrono::milliseconds(500);
+  }};
+  raw_socket slow{srv.port()};
+  slow.send("GET /ws/alice HTTP/1.1\r\nHost: x\r\n");
+  CHECK(slow.wait_eof(3s));
+  CHECK(http_get(srv.port(), "/healthz").status == 200);
+}

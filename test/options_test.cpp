@@ -1,0 +1,74 @@
+#include <catch2/catch.hpp>
+
+#include <vector>
+
+#include "net/options.hpp"
+
+using namespace chat::net;
+
+namespace {
+
+parse_result parse(std::vector<const char*> args) {
+  args.insert(args.begin(), "actorchat");
+  return parse_options(static_cast<int>(args.size()), args.data());
+}
+
+} // namespace
+
+TEST_CASE("defaults follow PROTOCOL.md", "[options]") {
+  auto r = parse({});
+  REQUIRE(std::holds_alternative<server_options>(r));
+  auto& o = std::get<server_options>(r);
+  CHECK(o.bind == "127.0.0.1");
+  CHECK(o.port == 8080);
+  CHECK(o.lim.max_frame_bytes == 65536);
+  CHECK(o.lim.max_msg_code_points == 4096);
+  CHECK(o.lim.rate_per_second == 20);
+  CHECK(o.lim.rate_burst == 40);
+  CHECK(o.lim.max_backlog_bytes == 1024 * 1024);
+  CHECK(o.lim.heartbeat_timeout == std::chrono::seconds(60));
+}
+
+TEST_CASE("flags take '--flag value' and '--flag=value'", "[options]") {
+  auto r = parse({"--port", "9000", "--bind=0.0.0.0", "--heartbeat-timeout",
+                  "2.5", "--rate-limit=5", "--max-frame", "1024",
+                  "--max-backlog=4096", "--threads", "3", "--log-level=debug",
+                  "--www", "/srv/www"});
+  REQUIRE(std::holds_alternative<server_options>(r));
+  auto& o = std::get<server_options>(r);
+  CHECK(o.port == 9000);
+  CHECK(o.bind == "0.0.0.0");
+  CHECK(o.lim.heartbeat_timeout == std::chrono::milliseconds(2500));
+  CHECK(o.lim.rate_per_second == 5);
+  CHECK(o.lim.max_frame_bytes == 1024);
+  CHECK(o.lim.max_backlog_bytes == 4096);
+  CHECK(o.io_threads == 3);
+  CHECK(o.log_level == chat::log::level::debug);
+  CHECK(o.www == "/srv/www");
+}
+
+TEST_CASE("bad flags are refused with a message", "[options]") {
+  for (auto args : std::vector<std::vector<const char*>>{
+         {"--port", "70000"},
+         {"--port"},
+         {"--port=abc"},
+         {"--nope=1"},
+         {"stray"},
+         {"--log-level", "loud"},
+         {"--threads", "0"}}) {
+    auto r = parse(args);
+    REQUIRE(std::holds_alternative<bad_options>(r));
+    CHECK_FALSE(std::get<bad_options>(r).message.empty());
+  }
+}
+
+TEST_CASE("--help lists every flag with its default", "[options]") {
+  auto r = parse({"--help"});
+  REQUIRE(std::holds_alternative<help_requested>(r));
+  auto& text = std::get<help_requested>(r).text;
+  for (auto flag : {"--bind", "--port", "--www", "--threads",
+                    "--heartbeat-timeout", "--rate-limit", "--max-frame",
+                    "--max-backlog", "--log-level"})
+    CHECK(text.find(flag) != std::string::npos);
+  CHECK(text.find("(default: 8080)") != std::string::npos);
+}

@@ -1,0 +1,159 @@
+#include "raw_socket.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace test {
+
+raw_socket::raw_socket(uint16_t port, int rcvbuf) {
+  fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd_ < 0)
+    throw std::runtime_error("socket() failed");
+  if (rcvbuf > 0)
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+    throw std::runtime_error(std::string{"connect() failed: "} +
+                             std::strerror(errno));
+}
+
+raw_socket::~raw_socket() {
+  if (fd_ >= 0)
+    ::close(fd_);
+}
+
+bool raw_socket::send(std::string_view bytes) {
+  while (!bytes.empty()) {
+    auto n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    if (n <= 0)
+      return false;
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+std::string raw_socket::recv_until(std::string_view marker,
+                                   std::chrono::milliseconds timeout) {
+  std::string data;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (data.find(marker) == std::string::npos) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  deadline - std::chrono::steady_clock::now())
+                  .count();
+    pollfd p{fd_, POLLIN, 0};
+    if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) <= 0)
+      break;
+    char buf[4096];
+    auto n = ::recv(fd_, buf, sizeof buf, 0);
+    if (n <= 0)
+      break;
+    data.append(buf, static_cast<std::size_t>(n));
+  }
+  return data;
+}
+
+bool raw_socket::wait_eof(std::chrono::milliseconds timeout,
+                          std::string* data) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  deadline - std::chrono::steady_clock::now())
+                  .count();
+    pollfd p{fd_, POLLIN, 0};
+    if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) <= 0)
+      return false;
+    char buf[65536];
+    auto n = ::recv(fd_, buf, sizeof buf, 0);
+    if (n <= 0)
+      return true;
+    if (data)
+      data->append(buf, static_cast<std::size_t>(n));
+  }
+}
+
+void raw_socket::shutdown_write() { ::shutdown(fd_, SHUT_WR); }
+
+void raw_socket::reset() {
+  linger l{1, 0};
+  ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+  ::close(fd_);
+  fd_ = -1;
+}
+
+std::string raw_socket::upgrade(const std::string& target) {
+  send("GET " + target +
+       " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+       "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+       "Sec-WebSocket-Version: 13\r\n\r\n");
+  auto head = recv_until("\r\n\r\n");
+  if (head.rfind("HTTP/1.1 101", 0) != 0)
+    throw std::runtime_error("upgrade refused: " + head);
+  return head;
+}
+
+std::string ws_frame(uint8_t opcode, std::string_view payload, bool fin) {
+  std::string out;
+  out.push_back(static_cast<char>((fin ? 0x80 : 0x00) | opcode));
+  auto len = payload.size();
+  if (len < 126) {
+    out.push_back(static_cast<char>(0x80 | len));
+  } else if (len < 65536) {
+    out.push_back(static_cast<char>(0x80 | 126));
+    out.push_back(static_cast<char>(len >> 8));
+    out.push_back(static_cast<char>(len & 0xFF));
+  } else {
+    out.push_back(static_cast<char>(0x80 | 127));
+    for (int shift = 56; shift >= 0; shift -= 8)
+      out.push_back(static_cast<char>((len >> shift) & 0xFF));
+  }
+  const char mask[4] = {0x12, 0x34, 0x56, 0x78};
+  out.append(mask, 4);
+  for (std::size_t i = 0; i < len; ++i)
+    out.push_back(static_cast<char>(payload[i] ^ mask[i % 4]));
+  return out;
+}
+
+std::optional<parsed_frame> take_frame(std::string& bytes) {
+  if (bytes.size() < 2)
+    return std::nullopt;
+  auto b = [&](std::size_t i) { return static_cast<uint8_t>(bytes[i]); };
+  std::size_t len = b(1) & 0x7F;
+  std::size_t pos = 2;
+  if (len == 126) {
+    if (bytes.size() < 4)
+      return std::nullopt;
+    len = (std::size_t{b(2)} << 8) | b(3);
+    pos = 4;
+  } else if (len == 127) {
+    if (bytes.size() < 10)
+      return std::nullopt;
+    len = 0;
+    for (std::size_t i = 2; i < 10; ++i)
+      len = (len << 8) | b(i);
+    pos = 10;
+  }
+  if (bytes.size() < pos + len)
+    return std::nullopt;
+  parsed_frame f{static_cast<uint8_t>(b(0) & 0x0F), bytes.substr(pos, len)};
+  bytes.erase(0, pos + len);
+  return f;
+}
+
+uint16_t close_code(const parsed_frame& f) {
+  if (f.payload.size() < 2)
+    return 0;
+  return static_cast<uint16_t>((static_cast<uint8_t>(f.payload[0]) << 8) |
+                               static_cast<uint8_t>(f.payload[1]));
+}
+
+} // namespace test

@@ -1,0 +1,64 @@
+// A plain POSIX TCP client for fault injection: partial frames, resets,
+// half-open and never-reading peers, hand-made WebSocket frames.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace test {
+
+using namespace std::chrono_literals;
+
+class raw_socket {
+public:
+  /// Connects to 127.0.0.1:port; a non-zero `rcvbuf` shrinks SO_RCVBUF first.
+  explicit raw_socket(uint16_t port, int rcvbuf = 0);
+  ~raw_socket();
+
+  raw_socket(const raw_socket&) = delete;
+  raw_socket& operator=(const raw_socket&) = delete;
+
+  /// Writes all of `bytes`; false if the peer is gone.
+  bool send(std::string_view bytes);
+  /// Reads what arrives within `timeout` until `marker` was seen.
+  std::string recv_until(std::string_view marker,
+                         std::chrono::milliseconds timeout = 3s);
+  /// Reads until the peer closes (EOF or reset); false on timeout.
+  bool wait_eof(std::chrono::milliseconds timeout, std::string* data = nullptr);
+  /// FIN: no more bytes from us.
+  void shutdown_write();
+  /// RST: SO_LINGER 0 and close.
+  void reset();
+
+  /// Sends the HTTP upgrade for `target` and reads the 101 response;
+  /// returns the response head.
+  std::string upgrade(const std::string& target);
+
+private:
+  int fd_ = -1;
+};
+
+/// A client-to-server WebSocket frame (masked, as RFC 6455 requires).
+std::string ws_frame(uint8_t opcode, std::string_view payload,
+                     bool fin = true);
+
+constexpr uint8_t op_text = 0x1;
+constexpr uint8_t op_binary = 0x2;
+constexpr uint8_t op_close = 0x8;
+
+/// A server-to-client frame parsed from raw bytes.
+struct parsed_frame {
+  uint8_t opcode;
+  std::string payload;
+};
+
+/// Takes the first complete frame off the front of `bytes`, if any.
+std::optional<parsed_frame> take_frame(std::string& bytes);
+
+/// The close code of a close frame's payload (0 if it has none).
+uint16_t close_code(const parsed_frame& f);
+
+} // namespace test

@@ -1,0 +1,39 @@
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include <unistd.h>
+
+#include "net/static_files.hpp"
+
+using namespace chat::net;
+namespace fs = std::filesystem;
+
+TEST_CASE("static paths resolve inside www only", "[static]") {
+  auto root = fs::temp_directory_path() /
+              ("actorchat-static-" + std::to_string(::getpid()));
+  fs::create_directories(root / "css");
+  std::ofstream(root / "index.html") << "x";
+  std::ofstream(root / "css" / "a.css") << "x";
+  fs::create_symlink("/etc/hostname", root / "out");
+  fs::create_symlink(root / "index.html", root / "in.html");
+  auto real_root = fs::canonical(root);
+  CHECK(resolve_static(root, "/") == real_root / "index.html");
+  CHECK(resolve_static(root, "/index.html?v=1") == real_root / "index.html");
+  CHECK(resolve_static(root, "/css/a.css") == real_root / "css" / "a.css");
+  CHECK(resolve_static(root, "/css/%61.css") == real_root / "css" / "a.css");
+  CHECK(resolve_static(root, "/in.html") == real_root / "index.html");
+  for (auto bad : {"/../etc/passwd", "/%2e%2e/etc/passwd", "/css/../../x",
+                   "//etc/passwd", "/%2fetc/passwd", "/out", "/css", "/%zz",
+                   "relative", "/a\\..\\b", "/missing"})
+    CHECK_FALSE(resolve_static(root, bad));
+  fs::remove_all(root);
+}
+
+TEST_CASE("content types follow the extension", "[static]") {
+  CHECK(mime_type("a.html") == "text/html; charset=utf-8");
+  CHECK(mime_type("a.js") == "text/javascript; charset=utf-8");
+  CHECK(mime_type("a.css") == "text/css; charset=utf-8");
+  CHECK(mime_type("a.bin") == "application/octet-stream");
+}

@@ -1,0 +1,52 @@
+#include "test_server.hpp"
+
+#include <cstdlib>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "ws_client.hpp"
+
+namespace test {
+
+test_server::test_server(
+  const std::function<void(chat::net::server_options&)>& tweak) {
+  chat::net::server_options opts;
+  opts.port = 0;
+  opts.www = TEST_WWW_DIR;
+  opts.log_level = chat::log::level::warn;
+  if (std::getenv("TEST_LOG_LEVEL"))
+    opts.log_level = chat::log::parse_level(std::getenv("TEST_LOG_LEVEL")).value_or(opts.log_level);
+  if (tweak)
+    tweak(opts);
+  server_ = std::make_unique<chat::net::chat_server>(opts);
+}
+
+double test_server::metric(const std::string& sample) const {
+  auto reply = http_get(port(), "/metrics");
+  std::istringstream lines{reply.body};
+  std::string line;
+  while (std::getline(lines, line))
+    if (line.size() > sample.size() && line.compare(0, sample.size(), sample) == 0 &&
+        line[sample.size()] == ' ')
+      return std::stod(line.substr(sample.size() + 1));
+  throw std::runtime_error("no metric sample '" + sample + "'");
+}
+
+bool test_server::wait_metric(const std::string& sample, double value,
+                              std::chrono::milliseconds timeout) const {
+  return eventually([&] { return metric(sample) == value; }, timeout);
+}
+
+bool eventually(const std::function<bool()>& pred,
+                std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > deadline)
+      return false;
+    std::this_thread::sleep_for(10ms);
+  }
+  return true;
+}
+
+} // namespace test

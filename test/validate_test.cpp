@@ -1,0 +1,42 @@
+#include <catch2/catch.hpp>
+
+#include "actors/validate.hpp"
+#include "net/percent.hpp"
+
+using namespace chat;
+
+TEST_CASE("utf8_length counts code points and refuses invalid UTF-8",
+          "[validate]") {
+  CHECK(utf8_length("") == 0u);
+  CHECK(utf8_length("abc") == 3u);
+  CHECK(utf8_length("zoë") == 3u);
+  CHECK(utf8_length("小明") == 2u);
+  CHECK(utf8_length("🦊") == 1u);
+  CHECK_FALSE(utf8_length("\xC3"));             // truncated
+  CHECK_FALSE(utf8_length("\xC0\xAF"));         // overlong '/'
+  CHECK_FALSE(utf8_length("\xED\xA0\x80"));     // surrogate
+  CHECK_FALSE(utf8_length("\xF4\x90\x80\x80")); // past U+10FFFF
+  CHECK_FALSE(utf8_length("\xFF"));
+}
+
+TEST_CASE("names are 1 to 32 code points without whitespace, controls or /",
+          "[validate]") {
+  for (auto ok : {"a", "小明", "zoë", "🦊", "José-María_1",
+                  "éééééééééééééééééééééééééééééééé"})
+    CHECK(is_valid_name(ok));
+  for (auto bad : {"", "a b", "a\tb", "a\nb", "a/b", "a\x01", "a\x7f",
+                   "a\xC2\x85", "a\xC2\xA0", "a\xE3\x80\x80", "\xFF",
+                   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"})
+    CHECK_FALSE(is_valid_name(bad));
+}
+
+TEST_CASE("percent_decode decodes escapes and refuses malformed ones",
+          "[validate]") {
+  using chat::net::percent_decode;
+  CHECK(percent_decode("zo%C3%AB") == std::optional<std::string>{"zoë"});
+  CHECK(percent_decode("a+b") == std::optional<std::string>{"a+b"});
+  CHECK(percent_decode("%2e%2E") == std::optional<std::string>{".."});
+  CHECK_FALSE(percent_decode("%"));
+  CHECK_FALSE(percent_decode("%4"));
+  CHECK_FALSE(percent_decode("%zz"));
+}
