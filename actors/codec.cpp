@@ -49,8 +49,8 @@ std::optional<decode_error> check_msg(const std::string& msg,
   if (*len > max_code_points)
     return decode_error{error_code::too_long,
                         "'msg' has " + std::to_string(*len) +
-                          " code points; the limit is " +
-                          std::to_string(max_code_points)};
+                            " code points; the limit is " +
+                            std::to_string(max_code_points)};
   return std::nullopt;
 }
 
@@ -147,22 +147,33 @@ std::string dump(const json& j) {
 } // namespace
 
 std::string encode(const chat_message& m) {
-  return dump(json{{"type", "message"},  {"id", m.id},
-                   {"ts", m.ts_ms},      {"from_user", m.from_user},
-                   {"to_user", m.to_user}, {"room", m.room},
+  return dump(json{{"type", "message"},
+                   {"id", m.id},
+                   {"ts", m.ts_ms},
+                   {"from_user", m.from_user},
+                   {"to_user", m.to_user},
+                   {"room", m.room},
                    {"msg", m.msg}});
 }
 
 std::string encode_welcome(std::string_view user, std::string_view room,
                            const std::vector<std::string>& users) {
-  return dump(
-    json{{"type", "welcome"}, {"user", user}, {"room", room}, {"users", users}});
+  return dump(json{
+      {"type", "welcome"}, {"user", user}, {"room", room}, {"users", users}});
 }
 
 std::string encode_presence(std::string_view event, std::string_view user,
                             std::string_view room) {
   return dump(json{
-    {"type", "presence"}, {"event", event}, {"user", user}, {"room", room}});
+      {"type", "presence"}, {"event", event}, {"user", user}, {"room", room}});
+}
+
+std::string encode_reset(std::string_view room,
+                         const std::vector<std::string>& users) {
+  return dump(json{{"type", "presence"},
+                   {"event", "reset"},
+                   {"room", room},
+                   {"users", users}});
 }
 
 std::string encode_users(std::string_view room,
@@ -176,13 +187,13 @@ std::string encode_pong(const json& id) {
 
 std::string encode_error(error_code code, std::string_view detail) {
   return dump(
-    json{{"type", "error"}, {"code", to_string(code)}, {"detail", detail}});
+      json{{"type", "error"}, {"code", to_string(code)}, {"detail", detail}});
 }
 
 int64_t now_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
-    .count();
+      .count();
 }
 
 } // namespace chat::codec

@@ -15,7 +15,8 @@
 
 namespace chat::codec {
 
-// -- client frames --------------------------------------------------------------
+// -- client frames
+// --------------------------------------------------------------
 
 /// Broadcast to a room; no room means the sender's current room.
 struct say_request {
@@ -56,7 +57,8 @@ using decoded = std::variant<request, decode_error>;
 /// Decodes one client text frame. `max_msg_code_points` bounds `msg`.
 decoded decode(std::string_view text, std::size_t max_msg_code_points);
 
-// -- server frames --------------------------------------------------------------
+// -- server frames
+// --------------------------------------------------------------
 
 struct chat_message {
   uint64_t id;
@@ -72,6 +74,10 @@ std::string encode_welcome(std::string_view user, std::string_view room,
                            const std::vector<std::string>& users);
 std::string encode_presence(std::string_view event, std::string_view user,
                             std::string_view room);
+/// Sent when the member's room failed and was restarted: the member list
+/// starts over, and messages in flight at the failure may be lost.
+std::string encode_reset(std::string_view room,
+                         const std::vector<std::string>& users);
 std::string encode_users(std::string_view room,
                          const std::vector<std::string>& users);
 std::string encode_pong(const nlohmann::json& id);

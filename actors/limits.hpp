@@ -23,8 +23,11 @@ struct limits {
   /// the server pings it at half this time.
   std::chrono::milliseconds heartbeat_timeout{60'000};
   /// Longest time a client may take to send its HTTP request or finish the
-  /// WebSocket upgrade.
+  /// WebSocket upgrade (and to answer a close).
   std::chrono::milliseconds handshake_timeout{10'000};
+  /// Open TCP connections (HTTP and WebSocket); past it new ones get 503.
+  /// 0 means: what the open-files limit allows, minus a margin.
+  std::size_t max_connections = 0;
 };
 
 } // namespace chat

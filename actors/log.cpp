@@ -13,14 +13,14 @@ std::atomic<level> current{level::info};
 
 const char* name(level lvl) {
   switch (lvl) {
-    case level::error:
-      return "error";
-    case level::warn:
-      return "warn";
-    case level::info:
-      return "info";
-    case level::debug:
-      return "debug";
+  case level::error:
+    return "error";
+  case level::warn:
+    return "warn";
+  case level::info:
+    return "info";
+  case level::debug:
+    return "debug";
   }
   return "?";
 }
@@ -34,9 +34,13 @@ std::optional<level> parse_level(std::string_view text) {
   return std::nullopt;
 }
 
-void set_level(level lvl) { current.store(lvl); }
+void set_level(level lvl) {
+  current.store(lvl);
+}
 
-bool enabled(level lvl) { return lvl <= current.load(); }
+bool enabled(level lvl) {
+  return lvl <= current.load();
+}
 
 void write(level lvl, std::string_view text) {
   if (!enabled(lvl))
@@ -44,8 +48,8 @@ void write(level lvl, std::string_view text) {
   auto now = std::chrono::system_clock::now();
   auto secs = std::chrono::system_clock::to_time_t(now);
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-              now.time_since_epoch())
-              .count() %
+                now.time_since_epoch())
+                .count() %
             1000;
   std::tm tm{};
   gmtime_r(&secs, &tm);

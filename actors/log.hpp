@@ -15,9 +15,15 @@ void set_level(level lvl);
 bool enabled(level lvl);
 void write(level lvl, std::string_view text);
 
-inline void error(std::string_view text) { write(level::error, text); }
-inline void warn(std::string_view text) { write(level::warn, text); }
-inline void info(std::string_view text) { write(level::info, text); }
+inline void error(std::string_view text) {
+  write(level::error, text);
+}
+inline void warn(std::string_view text) {
+  write(level::warn, text);
+}
+inline void info(std::string_view text) {
+  write(level::info, text);
+}
 inline void debug(std::string_view text) {
   if (enabled(level::debug))
     write(level::debug, text);

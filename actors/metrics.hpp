@@ -29,15 +29,15 @@ const char* to_string(error_code c);
 /// Why a WebSocket connection ended (the `reason` label of
 /// chat_disconnects_total).
 enum class disconnect_reason : uint8_t {
-  client_close, // the client sent a close frame
-  reset,        // EOF or TCP reset without a close frame
-  timeout,      // heartbeat: no traffic within the timeout
-  too_big,      // frame over the size limit (1009)
-  bad_utf8,     // invalid UTF-8 in a text frame (1007)
+  client_close,  // the client sent a close frame
+  reset,         // EOF or TCP reset without a close frame
+  timeout,       // heartbeat: no traffic within the timeout
+  too_big,       // frame over the size limit (1009)
+  bad_utf8,      // invalid UTF-8 in a text frame (1007)
   slow_consumer, // unsent backlog over the limit (1008)
-  refused,      // login refused (bad_username, name_taken)
-  shutdown,     // server stopping (1001)
-  server_error, // the session actor failed (1011)
+  refused,       // login refused (bad_username, name_taken)
+  shutdown,      // server stopping (1001)
+  server_error,  // the session actor failed (1011)
   count_
 };
 const char* to_string(disconnect_reason r);
@@ -52,14 +52,13 @@ struct metrics {
   counter deliveries{0}; // chat messages handed to a connection
   std::array<counter, static_cast<size_t>(error_code::count_)> errors{};
   std::array<counter, static_cast<size_t>(disconnect_reason::count_)>
-    disconnects{};
+      disconnects{};
 
   void add(error_code c) {
     errors[static_cast<size_t>(c)].fetch_add(1, std::memory_order_relaxed);
   }
   void add(disconnect_reason r) {
-    disconnects[static_cast<size_t>(r)].fetch_add(1,
-                                                  std::memory_order_relaxed);
+    disconnects[static_cast<size_t>(r)].fetch_add(1, std::memory_order_relaxed);
   }
 
   /// The Prometheus text exposition of every counter.

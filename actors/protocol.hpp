@@ -33,7 +33,8 @@ using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
 using room_empty_atom = caf::atom_constant<caf::atom("room_empty")>;
 using close_room_atom = caf::atom_constant<caf::atom("close_room")>;
 
-// -- message types -------------------------------------------------------------
+// -- message types
+// -------------------------------------------------------------
 
 /// A server frame, JSON-encoded once and shared read-only by every recipient:
 /// a broadcast to N members costs one encoding and N reference counts.
@@ -72,7 +73,8 @@ inline bool is(const caf::error& err, chat_errc code) {
          err.code() == static_cast<uint8_t>(code);
 }
 
-// -- the connection edge (implemented by net/) ---------------------------------
+// -- the connection edge (implemented by net/)
+// ---------------------------------
 
 /// The connection a session writes to. Implementations must be callable from
 /// any thread and must never block: they hand the work to the connection's
@@ -86,7 +88,8 @@ public:
   virtual void close(uint16_t code, std::string reason) = 0;
 };
 
-// -- typed actor interfaces ------------------------------------------------------
+// -- typed actor interfaces
+// ------------------------------------------------------
 
 /// session: one per WebSocket connection.
 ///  (ws_text, text, arrival_ns)  client text frame; arrival_ns is steady-clock
@@ -95,15 +98,17 @@ public:
 ///  (ws_down, reason)            the connection is gone; the session ends
 ///  (deliver, frame)             a frame for this client (room or peer)
 ///  (shutdown)                   the server stops: close with 1001
-using session_actor = caf::typed_actor<
-  caf::reacts_to<ws_text_atom, std::string, int64_t>,
-  caf::reacts_to<ws_binary_atom, int64_t>, caf::reacts_to<ws_down_atom, std::string>,
-  caf::reacts_to<deliver_atom, frame>, caf::reacts_to<shutdown_atom>>;
+using session_actor =
+    caf::typed_actor<caf::reacts_to<ws_text_atom, std::string, int64_t>,
+                     caf::reacts_to<ws_binary_atom, int64_t>,
+                     caf::reacts_to<ws_down_atom, std::string>,
+                     caf::reacts_to<deliver_atom, frame>,
+                     caf::reacts_to<shutdown_atom>>;
 
 /// What a room needs of its owner (the registry): to hear that it emptied.
 ///  (room_empty, room)           the last member left; the owner may close it
 using room_owner =
-  caf::typed_actor<caf::reacts_to<room_empty_atom, std::string>>;
+    caf::typed_actor<caf::reacts_to<room_empty_atom, std::string>>;
 
 /// room: members and one total order of messages.
 ///  (join, session, user) -> (members)  adds a member (monitored), sends the
@@ -117,12 +122,12 @@ using room_owner =
 ///  (members) -> (sorted names)
 ///  (close_room) -> (closed)     ends the room if it is still empty
 using room_actor = caf::typed_actor<
-  caf::replies_to<join_atom, session_actor, std::string>::with<
-    std::vector<std::string>>,
-  caf::replies_to<leave_atom, session_actor>::with<caf::ok_atom>,
-  caf::replies_to<publish_atom, std::string, std::string>::with<uint64_t>,
-  caf::replies_to<members_atom>::with<std::vector<std::string>>,
-  caf::replies_to<close_room_atom>::with<bool>>;
+    caf::replies_to<join_atom, session_actor,
+                    std::string>::with<std::vector<std::string>>,
+    caf::replies_to<leave_atom, session_actor>::with<caf::ok_atom>,
+    caf::replies_to<publish_atom, std::string, std::string>::with<uint64_t>,
+    caf::replies_to<members_atom>::with<std::vector<std::string>>,
+    caf::replies_to<close_room_atom>::with<bool>>;
 
 /// registry: logged-in names and the room directory.
 ///  (login, user, session) -> (ok) | chat_errc::name_taken
@@ -134,11 +139,12 @@ using room_actor = caf::typed_actor<
 ///  (room_empty, room)           asks the room to close unless it is `lobby`
 ///  (shutdown)                   every session closes with 1001
 using registry_actor = caf::typed_actor<
-  caf::replies_to<login_atom, std::string, session_actor>::with<caf::ok_atom>,
-  caf::replies_to<lookup_atom, std::string>::with<session_actor>,
-  caf::replies_to<join_atom, std::string>::with<room_actor>,
-  caf::replies_to<members_atom, std::string>::with<std::vector<std::string>>,
-  caf::reacts_to<room_empty_atom, std::string>, caf::reacts_to<shutdown_atom>>;
+    caf::replies_to<login_atom, std::string, session_actor>::with<caf::ok_atom>,
+    caf::replies_to<lookup_atom, std::string>::with<session_actor>,
+    caf::replies_to<join_atom, std::string>::with<room_actor>,
+    caf::replies_to<members_atom, std::string>::with<std::vector<std::string>>,
+    caf::reacts_to<room_empty_atom, std::string>,
+    caf::reacts_to<shutdown_atom>>;
 
 /// The room everybody starts in; it never ends.
 inline const std::string lobby_room = "lobby";

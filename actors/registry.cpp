@@ -2,6 +2,7 @@
 
 #include <unordered_map>
 
+#include "actors/log.hpp"
 #include "actors/room.hpp"
 
 namespace chat {
@@ -23,8 +24,8 @@ room_actor find_or_spawn_room(registry_ptr self, const std::string& name) {
   auto& st = self->state;
   if (auto it = st.rooms.find(name); it != st.rooms.end())
     return it->second;
-  auto room = spawn_room(self, name, caf::actor_cast<room_owner>(self),
-                         *st.ctx);
+  auto room =
+      spawn_room(self, name, caf::actor_cast<room_owner>(self), *st.ctx);
   self->monitor(room);
   st.rooms.emplace(name, room);
   st.rooms_by_addr.emplace(room.address(), name);
@@ -57,6 +58,14 @@ void on_down(registry_ptr self, const caf::down_msg& dm) {
       it != st.rooms_by_addr.end()) {
     auto name = it->second;
     forget_room(self, name, dm.source);
+    // Supervision: a room that failed is started again under its name. Its
+    // members monitor it too; they join the new one and tell their clients
+    // with a `reset` presence.
+    if (dm.reason && dm.reason != caf::exit_reason::user_shutdown) {
+      log::warn("room " + name + " failed (" +
+                self->system().render(dm.reason) + "); restarting it");
+      find_or_spawn_room(self, name);
+    }
   }
 }
 
@@ -76,54 +85,55 @@ registry_actor::behavior_type registry_impl(registry_ptr self, context* ctx) {
   self->set_exit_handler([self](caf::exit_msg& msg) { on_exit(self, msg); });
   find_or_spawn_room(self, lobby_room);
   return {
-    [self](login_atom, const std::string& user,
-           const session_actor& who) -> caf::result<caf::ok_atom> {
-      auto& st = self->state;
-      if (!st.sessions.emplace(user, who).second)
-        return make_error(chat_errc::name_taken);
-      st.names_by_addr.emplace(who.address(), user);
-      self->monitor(who);
-      st.ctx->stats.sessions.fetch_add(1);
-      return caf::ok_atom::value;
-    },
-    [self](lookup_atom,
-           const std::string& user) -> caf::result<session_actor> {
-      auto& st = self->state;
-      if (auto it = st.sessions.find(user); it != st.sessions.end())
-        return it->second;
-      return make_error(chat_errc::unknown_user);
-    },
-    [self](join_atom, const std::string& room) {
-      return find_or_spawn_room(self, room);
-    },
-    [self](members_atom, const std::string& room)
-      -> caf::result<std::vector<std::string>> {
-      auto& st = self->state;
-      if (auto it = st.rooms.find(room); it != st.rooms.end())
-        return self->delegate(it->second, members_atom::value);
-      return std::vector<std::string>{};
-    },
-    [self](room_empty_atom, const std::string& name) {
-      auto& st = self->state;
-      auto it = st.rooms.find(name);
-      if (name == lobby_room || it == st.rooms.end())
-        return;
-      // The room closes only if nobody joined since it asked; joins that
-      // reach it after it closed bounce and their sessions ask again.
-      auto room = it->second;
-      self->request(room, caf::infinite, close_room_atom::value)
-        .then([self, name, room](bool closed) {
-                 if (closed)
-                   forget_room(self, name, room.address());
-               },
-               [](const caf::error&) {
-                 // The room died meanwhile; its down message cleans up.
-               });
-    },
-    [self](shutdown_atom) {
-      for (auto& [name, session] : self->state.sessions)
-        self->send(session, shutdown_atom::value);
-    },
+      [self](login_atom, const std::string& user,
+             const session_actor& who) -> caf::result<caf::ok_atom> {
+        auto& st = self->state;
+        if (!st.sessions.emplace(user, who).second)
+          return make_error(chat_errc::name_taken);
+        st.names_by_addr.emplace(who.address(), user);
+        self->monitor(who);
+        st.ctx->stats.sessions.fetch_add(1);
+        return caf::ok_atom::value;
+      },
+      [self](lookup_atom,
+             const std::string& user) -> caf::result<session_actor> {
+        auto& st = self->state;
+        if (auto it = st.sessions.find(user); it != st.sessions.end())
+          return it->second;
+        return make_error(chat_errc::unknown_user);
+      },
+      [self](join_atom, const std::string& room) {
+        return find_or_spawn_room(self, room);
+      },
+      [self](members_atom,
+             const std::string& room) -> caf::result<std::vector<std::string>> {
+        auto& st = self->state;
+        if (auto it = st.rooms.find(room); it != st.rooms.end())
+          return self->delegate(it->second, members_atom::value);
+        return std::vector<std::string>{};
+      },
+      [self](room_empty_atom, const std::string& name) {
+        auto& st = self->state;
+        auto it = st.rooms.find(name);
+        if (name == lobby_room || it == st.rooms.end())
+          return;
+        // The room closes only if nobody joined since it asked; joins that
+        // reach it after it closed bounce and their sessions ask again.
+        auto room = it->second;
+        self->request(room, caf::infinite, close_room_atom::value)
+            .then(
+                [self, name, room](bool closed) {
+                  if (closed)
+                    forget_room(self, name, room.address());
+                },
+                [](const caf::error&) {
+                  // The room died meanwhile; its down message cleans up.
+                });
+      },
+      [self](shutdown_atom) {
+        for (auto& [name, session] : self->state.sessions)
+          self->send(session, shutdown_atom::value);
+      },
   };
 }
 

@@ -22,8 +22,9 @@ struct room_state {
   std::vector<member> members;
 
   std::vector<member>::iterator find(const caf::actor_addr& addr) {
-    return std::find_if(members.begin(), members.end(),
-                        [&](const member& m) { return m.handle.address() == addr; });
+    return std::find_if(members.begin(), members.end(), [&](const member& m) {
+      return m.handle.address() == addr;
+    });
   }
 
   std::vector<std::string> sorted_names() const {
@@ -64,41 +65,41 @@ room_actor::behavior_type room_impl(room_ptr self, std::string name,
   self->state.owner = std::move(owner);
   self->state.ctx = ctx;
   self->set_down_handler(
-    [self](caf::down_msg& dm) { remove_member(self, dm.source); });
+      [self](caf::down_msg& dm) { remove_member(self, dm.source); });
   return {
-    [self](join_atom, session_actor who,
-           std::string& user) -> std::vector<std::string> {
-      auto& st = self->state;
-      if (st.find(who.address()) == st.members.end()) {
-        fan_out(self, frame::make(codec::encode_presence("join", user,
-                                                         st.room)));
-        self->monitor(who);
-        st.members.push_back(member{std::move(who), std::move(user)});
-      }
-      return st.sorted_names();
-    },
-    [self](leave_atom, const session_actor& who) {
-      remove_member(self, who.address());
-      return caf::ok_atom::value;
-    },
-    [self](publish_atom, const std::string& from,
-           const std::string& msg) -> uint64_t {
-      auto& st = self->state;
-      auto id = st.ctx->next_message_id();
-      fan_out(self, frame::make(codec::encode(codec::chat_message{
-                      id, codec::now_ms(), from, "", st.room, msg})));
-      st.ctx->stats.broadcasts.fetch_add(1, std::memory_order_relaxed);
-      st.ctx->stats.deliveries.fetch_add(st.members.size(),
-                                         std::memory_order_relaxed);
-      return id;
-    },
-    [self](members_atom) { return self->state.sorted_names(); },
-    [self](close_room_atom) {
-      if (!self->state.members.empty())
-        return false;
-      self->quit();
-      return true;
-    },
+      [self](join_atom, session_actor who,
+             std::string& user) -> std::vector<std::string> {
+        auto& st = self->state;
+        if (st.find(who.address()) == st.members.end()) {
+          fan_out(self,
+                  frame::make(codec::encode_presence("join", user, st.room)));
+          self->monitor(who);
+          st.members.push_back(member{std::move(who), std::move(user)});
+        }
+        return st.sorted_names();
+      },
+      [self](leave_atom, const session_actor& who) {
+        remove_member(self, who.address());
+        return caf::ok_atom::value;
+      },
+      [self](publish_atom, const std::string& from,
+             const std::string& msg) -> uint64_t {
+        auto& st = self->state;
+        auto id = st.ctx->next_message_id();
+        fan_out(self, frame::make(codec::encode(codec::chat_message{
+                          id, codec::now_ms(), from, "", st.room, msg})));
+        st.ctx->stats.broadcasts.fetch_add(1, std::memory_order_relaxed);
+        st.ctx->stats.deliveries.fetch_add(st.members.size(),
+                                           std::memory_order_relaxed);
+        return id;
+      },
+      [self](members_atom) { return self->state.sorted_names(); },
+      [self](close_room_atom) {
+        if (!self->state.members.empty())
+          return false;
+        self->quit();
+        return true;
+      },
   };
 }
 

@@ -70,47 +70,56 @@ void refuse(session_ptr self, error_code code, std::string_view detail) {
   self->quit();
 }
 
+/// Why a session enters a room, which decides what its client is told.
+enum class entry {
+  login,    // `welcome`
+  join,     // nothing here: the `join` ack was queued before
+  reattach, // `presence` `reset`: the room failed and was restarted
+};
+
 /// Asks the registry for room `name` and becomes a member. Awaited, like
 /// every step of a join, so client frames sent meanwhile wait their turn.
-void enter_room(session_ptr self, std::string name, bool first,
+void enter_room(session_ptr self, std::string name, entry how,
                 int attempts_left);
 
 /// Becomes a member of `room`; retries through the registry if the room
 /// closed in between (it was empty and nobody had joined yet).
 void join_members(session_ptr self, room_actor room, std::string name,
-                  bool first, int attempts_left) {
-  self
-    ->request(room, caf::infinite, join_atom::value, handle(self),
-              self->state.user)
-    .await(
-      [self, room, name, first](std::vector<std::string>& members) {
-        auto& st = self->state;
-        st.room = room;
-        st.room_name = name;
-        if (first)
-          st.send(codec::encode_welcome(st.user, name, members));
-      },
-      [self, name, first, attempts_left](caf::error& err) {
-        if (attempts_left > 1) {
-          enter_room(self, name, first, attempts_left - 1);
-          return;
-        }
-        log::error("session " + self->state.user + ": cannot join room " +
-                   name + ": " + self->system().render(err));
-        self->state.close(close_internal_error, "cannot join room");
-        self->quit();
-      });
+                  entry how, int attempts_left) {
+  self->request(room, caf::infinite, join_atom::value, handle(self),
+                self->state.user)
+      .await(
+          [self, room, name, how](std::vector<std::string>& members) {
+            auto& st = self->state;
+            st.room = room;
+            st.room_name = name;
+            // If the room fails, we hear it and join its restarted successor.
+            self->monitor(room);
+            if (how == entry::login)
+              st.send(codec::encode_welcome(st.user, name, members));
+            else if (how == entry::reattach)
+              st.send(codec::encode_reset(name, members));
+          },
+          [self, name, how, attempts_left](caf::error& err) {
+            if (attempts_left > 1) {
+              enter_room(self, name, how, attempts_left - 1);
+              return;
+            }
+            log::error("session " + self->state.user + ": cannot join room " +
+                       name + ": " + self->system().render(err));
+            self->state.close(close_internal_error, "cannot join room");
+            self->quit();
+          });
 }
 
-void enter_room(session_ptr self, std::string name, bool first,
+void enter_room(session_ptr self, std::string name, entry how,
                 int attempts_left) {
-  self
-    ->request(self->state.registry, caf::infinite, join_atom::value, name)
-    .await(
-      [self, name, first, attempts_left](room_actor& room) {
-        join_members(self, room, name, first, attempts_left);
-      },
-      [self](caf::error& err) { self->quit(err); });
+  self->request(self->state.registry, caf::infinite, join_atom::value, name)
+      .await(
+          [self, name, how, attempts_left](room_actor& room) {
+            join_members(self, room, name, how, attempts_left);
+          },
+          [self](caf::error& err) { self->quit(err); });
 }
 
 /// Moves to room `name`. The client sees, in this order: everything the old
@@ -122,19 +131,20 @@ void switch_room(session_ptr self, std::string name) {
   auto& st = self->state;
   auto ack = frame::make(codec::encode_presence("join", st.user, name));
   auto old_room = std::move(st.room);
+  self->demonitor(old_room.address());
   st.room = nullptr;
   st.room_name.clear();
   self->request(old_room, caf::infinite, leave_atom::value, handle(self))
-    .await(
-      [self, name, ack](caf::ok_atom) {
-        self->send(handle(self), deliver_atom::value, ack);
-        enter_room(self, name, false, join_attempts);
-      },
-      [self, name, ack](caf::error&) {
-        // The old room is gone, and with it anything it could still send.
-        self->send(handle(self), deliver_atom::value, ack);
-        enter_room(self, name, false, join_attempts);
-      });
+      .await(
+          [self, name, ack](caf::ok_atom) {
+            self->send(handle(self), deliver_atom::value, ack);
+            enter_room(self, name, entry::join, join_attempts);
+          },
+          [self, name, ack](caf::error&) {
+            // The old room is gone, and with it anything it could still send.
+            self->send(handle(self), deliver_atom::value, ack);
+            enter_room(self, name, entry::join, join_attempts);
+          });
 }
 
 void on_say(session_ptr self, codec::say_request& req) {
@@ -146,56 +156,57 @@ void on_say(session_ptr self, codec::say_request& req) {
   }
   // Awaited: the reply comes once the room queued every delivery, so the
   // next message of this sender cannot overtake this one anywhere.
-  self
-    ->request(st.room, caf::infinite, publish_atom::value, st.user,
-              std::move(req.msg))
-    .await([](uint64_t) {},
-           [self](caf::error& err) {
-             log::warn("session " + self->state.user + ": publish failed: " +
-                       self->system().render(err));
-           });
+  self->request(st.room, caf::infinite, publish_atom::value, st.user,
+                std::move(req.msg))
+      .await([](uint64_t) {},
+             [self](caf::error& err) {
+               log::warn("session " + self->state.user +
+                         ": publish failed: " + self->system().render(err));
+             });
 }
 
 void on_whisper(session_ptr self, codec::whisper_request& req) {
   auto& st = self->state;
   self->request(st.registry, caf::infinite, lookup_atom::value, req.to)
-    .await(
-      [self, to = req.to, msg = std::move(req.msg)](session_actor& peer) {
-        auto& st = self->state;
-        auto id = st.ctx->next_message_id();
-        auto f = frame::make(codec::encode(
-          codec::chat_message{id, codec::now_ms(), st.user, to, "", msg}));
-        self->send(peer, deliver_atom::value, f);
-        uint64_t copies = 1;
-        if (peer != handle(self)) {
-          // The echo goes through our own mailbox, behind deliveries that
-          // are already queued for us, so our client sees our order.
-          self->send(handle(self), deliver_atom::value, f);
-          copies = 2;
-        }
-        st.ctx->stats.privates.fetch_add(1, std::memory_order_relaxed);
-        st.ctx->stats.deliveries.fetch_add(copies, std::memory_order_relaxed);
-      },
-      [self, to = req.to](caf::error& err) {
-        if (is(err, chat_errc::unknown_user))
-          self->state.send_error(error_code::unknown_user,
-                                 "no user '" + to + "' is logged in");
-        else
-          log::warn("session: lookup failed: " + self->system().render(err));
-      });
+      .await(
+          [self, to = req.to, msg = std::move(req.msg)](session_actor& peer) {
+            auto& st = self->state;
+            auto id = st.ctx->next_message_id();
+            auto f = frame::make(codec::encode(codec::chat_message{
+                id, codec::now_ms(), st.user, to, "", msg}));
+            self->send(peer, deliver_atom::value, f);
+            uint64_t copies = 1;
+            if (peer != handle(self)) {
+              // The echo goes through our own mailbox, behind deliveries that
+              // are already queued for us, so our client sees our order.
+              self->send(handle(self), deliver_atom::value, f);
+              copies = 2;
+            }
+            st.ctx->stats.privates.fetch_add(1, std::memory_order_relaxed);
+            st.ctx->stats.deliveries.fetch_add(copies,
+                                               std::memory_order_relaxed);
+          },
+          [self, to = req.to](caf::error& err) {
+            if (is(err, chat_errc::unknown_user))
+              self->state.send_error(error_code::unknown_user,
+                                     "no user '" + to + "' is logged in");
+            else
+              log::warn("session: lookup failed: " +
+                        self->system().render(err));
+          });
 }
 
 void on_users(session_ptr self, codec::users_request& req) {
   auto& st = self->state;
   auto room = req.room.value_or(st.room_name);
   self->request(st.registry, caf::infinite, members_atom::value, room)
-    .await(
-      [self, room](std::vector<std::string>& users) {
-        self->state.send(codec::encode_users(room, users));
-      },
-      [self](caf::error& err) {
-        log::warn("session: users failed: " + self->system().render(err));
-      });
+      .await(
+          [self, room](std::vector<std::string>& users) {
+            self->state.send(codec::encode_users(room, users));
+          },
+          [self](caf::error& err) {
+            log::warn("session: users failed: " + self->system().render(err));
+          });
 }
 
 void on_text(session_ptr self, std::string& text, int64_t arrival_ns) {
@@ -211,47 +222,47 @@ void on_text(session_ptr self, std::string& text, int64_t arrival_ns) {
     return;
   }
   std::visit(
-    [self, &st](auto& req) {
-      using T = std::decay_t<decltype(req)>;
-      if constexpr (std::is_same_v<T, codec::say_request>) {
-        on_say(self, req);
-      } else if constexpr (std::is_same_v<T, codec::whisper_request>) {
-        on_whisper(self, req);
-      } else if constexpr (std::is_same_v<T, codec::join_request>) {
-        if (req.room == st.room_name)
-          st.send(codec::encode_presence("join", st.user, st.room_name));
-        else
-          switch_room(self, std::move(req.room));
-      } else if constexpr (std::is_same_v<T, codec::users_request>) {
-        on_users(self, req);
-      } else {
-        st.send(codec::encode_pong(req.id));
-      }
-    },
-    std::get<codec::request>(decoded));
+      [self, &st](auto& req) {
+        using T = std::decay_t<decltype(req)>;
+        if constexpr (std::is_same_v<T, codec::say_request>) {
+          on_say(self, req);
+        } else if constexpr (std::is_same_v<T, codec::whisper_request>) {
+          on_whisper(self, req);
+        } else if constexpr (std::is_same_v<T, codec::join_request>) {
+          if (req.room == st.room_name)
+            st.send(codec::encode_presence("join", st.user, st.room_name));
+          else
+            switch_room(self, std::move(req.room));
+        } else if constexpr (std::is_same_v<T, codec::users_request>) {
+          on_users(self, req);
+        } else {
+          st.send(codec::encode_pong(req.id));
+        }
+      },
+      std::get<codec::request>(decoded));
 }
 
 /// Claims the name, then enters the lobby. Awaited: client frames wait.
 void log_in(session_ptr self) {
-  self
-    ->request(self->state.registry, caf::infinite, login_atom::value,
-              self->state.user, handle(self))
-    .await(
-      [self](caf::ok_atom) {
-        enter_room(self, lobby_room, true, join_attempts);
-      },
-      [self](caf::error& err) {
-        if (is(err, chat_errc::name_taken))
-          refuse(self, error_code::name_taken,
-                 "'" + self->state.user + "' is already logged in");
-        else
-          self->quit(err);
-      });
+  self->request(self->state.registry, caf::infinite, login_atom::value,
+                self->state.user, handle(self))
+      .await(
+          [self](caf::ok_atom) {
+            enter_room(self, lobby_room, entry::login, join_attempts);
+          },
+          [self](caf::error& err) {
+            if (is(err, chat_errc::name_taken))
+              refuse(self, error_code::name_taken,
+                     "'" + self->state.user + "' is already logged in");
+            else
+              self->quit(err);
+          });
 }
 
-session_actor::behavior_type
-session_impl(session_ptr self, registry_actor registry,
-             std::weak_ptr<outbound> out, std::string user, context* ctx) {
+session_actor::behavior_type session_impl(session_ptr self,
+                                          registry_actor registry,
+                                          std::weak_ptr<outbound> out,
+                                          std::string user, context* ctx) {
   auto& st = self->state;
   st.registry = std::move(registry);
   st.out = out;
@@ -270,6 +281,15 @@ session_impl(session_ptr self, registry_actor registry,
         conn->close(close_internal_error, "internal error");
     }
   });
+  self->set_down_handler([self](caf::down_msg& dm) {
+    auto& st = self->state;
+    if (!st.room || dm.source != st.room.address())
+      return;
+    // Our room failed; the registry restarts it. Join the new one.
+    auto name = st.room_name;
+    st.room = nullptr;
+    enter_room(self, name, entry::reattach, join_attempts);
+  });
   if (is_valid_name(st.user))
     log_in(self);
   else
@@ -277,27 +297,27 @@ session_impl(session_ptr self, registry_actor registry,
            "user names are 1 to 32 code points of UTF-8, without "
            "whitespace, control characters or '/'");
   return {
-    [self](ws_text_atom, std::string& text, int64_t arrival_ns) {
-      on_text(self, text, arrival_ns);
-    },
-    [self](ws_binary_atom, int64_t arrival_ns) {
-      auto& st = self->state;
-      if (!st.take_token(arrival_ns))
-        st.send_error(error_code::rate_limited,
-                      "more than the allowed frames per second; frame "
-                      "dropped");
-      else
-        st.send_error(error_code::unsupported,
-                      "binary frames are not supported; send JSON text");
-    },
-    [self](ws_down_atom, const std::string&) { self->quit(); },
-    [self](deliver_atom, const frame& f) {
-      if (auto conn = self->state.out.lock())
-        conn->send(f);
-    },
-    [self](shutdown_atom) {
-      self->state.close(close_going_away, "server shutting down");
-    },
+      [self](ws_text_atom, std::string& text, int64_t arrival_ns) {
+        on_text(self, text, arrival_ns);
+      },
+      [self](ws_binary_atom, int64_t arrival_ns) {
+        auto& st = self->state;
+        if (!st.take_token(arrival_ns))
+          st.send_error(error_code::rate_limited,
+                        "more than the allowed frames per second; frame "
+                        "dropped");
+        else
+          st.send_error(error_code::unsupported,
+                        "binary frames are not supported; send JSON text");
+      },
+      [self](ws_down_atom, const std::string&) { self->quit(); },
+      [self](deliver_atom, const frame& f) {
+        if (auto conn = self->state.out.lock())
+          conn->send(f);
+      },
+      [self](shutdown_atom) {
+        self->state.close(close_going_away, "server shutting down");
+      },
   };
 }
 

@@ -7,8 +7,7 @@ namespace chat {
 namespace {
 
 /// Decodes the code point at `text[i]`, advancing `i`; nothing if invalid.
-std::optional<char32_t> next_code_point(std::string_view text,
-                                        std::size_t& i) {
+std::optional<char32_t> next_code_point(std::string_view text, std::size_t& i) {
   auto byte = [&](std::size_t k) { return static_cast<uint8_t>(text[k]); };
   uint8_t lead = byte(i);
   std::size_t extra;
@@ -45,19 +44,19 @@ std::optional<char32_t> next_code_point(std::string_view text,
 
 bool is_whitespace(char32_t cp) {
   switch (cp) {
-    case 0x20:
-    case 0x85:
-    case 0xA0:
-    case 0x1680:
-    case 0x2028:
-    case 0x2029:
-    case 0x202F:
-    case 0x205F:
-    case 0x3000:
-    case 0xFEFF:
-      return true;
-    default:
-      return (cp >= 0x09 && cp <= 0x0D) || (cp >= 0x2000 && cp <= 0x200B);
+  case 0x20:
+  case 0x85:
+  case 0xA0:
+  case 0x1680:
+  case 0x2028:
+  case 0x2029:
+  case 0x202F:
+  case 0x205F:
+  case 0x3000:
+  case 0xFEFF:
+    return true;
+  default:
+    return (cp >= 0x09 && cp <= 0x0D) || (cp >= 0x2000 && cp <= 0x200B);
   }
 }
 

@@ -1,6 +1,9 @@
 #include "net/chat_server.hpp"
 
+#include <algorithm>
 #include <optional>
+
+#include <sys/resource.h>
 #include <thread>
 #include <vector>
 
@@ -12,6 +15,26 @@
 #include "net/listener.hpp"
 
 namespace chat::net {
+
+namespace {
+
+/// Raises the soft open-files limit to the hard one and returns how many
+/// connections fit under it, keeping a margin for the process's other files.
+std::size_t connections_allowed_by_fd_limit() {
+  constexpr rlim_t margin = 64;
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0)
+    return 1024 - margin;
+  if (lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+    getrlimit(RLIMIT_NOFILE, &lim);
+  }
+  auto files = std::min<rlim_t>(lim.rlim_cur, 1 << 24);
+  return files > 2 * margin ? files - margin : files / 2;
+}
+
+} // namespace
 
 // Member order is start-up order; destruction runs in reverse. The I/O
 // context is destroyed before the actor system (connections hold session
@@ -29,9 +52,11 @@ struct chat_server::impl {
 };
 
 chat_server::chat_server(const server_options& opts)
-  : impl_(std::make_unique<impl>()) {
+    : impl_(std::make_unique<impl>()) {
   auto& d = *impl_;
   d.ctx.lim = opts.lim;
+  if (d.ctx.lim.max_connections == 0)
+    d.ctx.lim.max_connections = connections_allowed_by_fd_limit();
   d.bind = opts.bind;
   log::set_level(opts.log_level);
   d.cfg.set("scheduler.max-threads", opts.actor_threads);
@@ -40,7 +65,7 @@ chat_server::chat_server(const server_options& opts)
   d.srv.emplace(d.ctx, *d.sys, registry, opts.www);
   try {
     boost::asio::ip::tcp::endpoint endpoint{
-      boost::asio::ip::make_address(opts.bind), opts.port};
+        boost::asio::ip::make_address(opts.bind), opts.port};
     d.acceptor = std::make_shared<listener>(d.ioc, endpoint, *d.srv);
   } catch (...) {
     caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
@@ -50,17 +75,23 @@ chat_server::chat_server(const server_options& opts)
   d.acceptor->run();
   for (int i = 0; i < opts.io_threads; ++i)
     d.io_threads.emplace_back([&d] { d.ioc.run(); });
-  log::info("listening on " + url() + " (www: " + opts.www + ")");
+  log::info("listening on " + url() + " (www: " + opts.www +
+            ", max connections: " + std::to_string(d.ctx.lim.max_connections) +
+            ")");
 }
 
-chat_server::~chat_server() { stop(); }
+chat_server::~chat_server() {
+  stop();
+}
 
-uint16_t chat_server::port() const { return impl_->acceptor->port(); }
+uint16_t chat_server::port() const {
+  return impl_->acceptor->port();
+}
 
 std::string chat_server::url() const {
   auto host = impl_->bind.find(':') != std::string::npos
-                ? "[" + impl_->bind + "]"
-                : impl_->bind;
+                  ? "[" + impl_->bind + "]"
+                  : impl_->bind;
   return "http://" + host + ":" + std::to_string(port());
 }
 
@@ -98,10 +129,16 @@ void chat_server::stop(std::chrono::milliseconds grace) {
   log::info("stopped");
 }
 
-caf::actor_system& chat_server::system() { return *impl_->sys; }
+caf::actor_system& chat_server::system() {
+  return *impl_->sys;
+}
 
-registry_actor chat_server::registry() const { return impl_->srv->registry; }
+registry_actor chat_server::registry() const {
+  return impl_->srv->registry;
+}
 
-chat::context& chat_server::context() { return impl_->ctx; }
+chat::context& chat_server::context() {
+  return impl_->ctx;
+}
 
 } // namespace chat::net

@@ -31,9 +31,9 @@ public:
   /// session is told to close with 1001. Idempotent.
   void drain();
 
-  /// Graceful stop: drain(), no new connections, /healthz turns 503, every session is
-  /// closed with 1001; waits up to `grace` for the clients to go, then ends
-  /// the I/O threads and every actor. Idempotent.
+  /// Graceful stop: drain(), no new connections, /healthz turns 503, every
+  /// session is closed with 1001; waits up to `grace` for the clients to go,
+  /// then ends the I/O threads and every actor. Idempotent.
   void stop(std::chrono::milliseconds grace = std::chrono::seconds(4));
 
   /// For tests and tools that talk to the actors directly.

@@ -5,6 +5,7 @@
 #include <optional>
 #include <sstream>
 
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
@@ -27,8 +28,8 @@ using response = http::response<http::string_body>;
 
 class http_session : public std::enable_shared_from_this<http_session> {
 public:
-  http_session(tcp::socket socket, server_context& srv)
-    : stream_(std::move(socket)), srv_(srv) {}
+  http_session(tcp::socket socket, connection_slot slot, server_context& srv)
+      : stream_(std::move(socket)), slot_(std::move(slot)), srv_(srv) {}
 
   void run() { do_read(); }
 
@@ -39,11 +40,11 @@ private:
     parser_->body_limit(max_body_bytes);
     // A client that never finishes its request is cut after the timeout.
     stream_.expires_after(srv_.chat.lim.handshake_timeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec,
-                                                 std::size_t) {
-                       self->on_read(ec);
-                     });
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) {
+          self->on_read(ec);
+        });
   }
 
   void on_read(beast::error_code ec) {
@@ -53,8 +54,8 @@ private:
     }
     if (ec) {
       if (ec == http::error::header_limit || ec == http::error::body_limit)
-        send(plain(http::status::payload_too_large, "request too large\n",
-                   11, false));
+        send(plain(http::status::payload_too_large, "request too large\n", 11,
+                   false));
       return; // timeout, reset or garbage: drop the connection
     }
     auto req = parser_->release();
@@ -71,8 +72,8 @@ private:
       // A malformed escape is an invalid name; the session refuses it.
       auto user = percent_decode(name).value_or(std::string{});
       stream_.expires_never();
-      start_websocket(std::move(stream_), std::move(req), std::move(user),
-                      srv_);
+      start_websocket(std::move(stream_), std::move(slot_), std::move(req),
+                      std::move(user), srv_);
       return;
     }
     send(route(req));
@@ -82,8 +83,8 @@ private:
     auto version = req.version();
     bool keep_alive = req.keep_alive() && !srv_.draining.load();
     if (req.method() != http::verb::get && req.method() != http::verb::head) {
-      auto res = plain(http::status::method_not_allowed,
-                       "method not allowed\n", version, keep_alive);
+      auto res = plain(http::status::method_not_allowed, "method not allowed\n",
+                       version, keep_alive);
       res.set(http::field::allow, "GET, HEAD");
       return res;
     }
@@ -92,9 +93,9 @@ private:
     response res;
     if (path == "/healthz") {
       res = srv_.draining.load()
-              ? plain(http::status::service_unavailable, "shutting down\n",
-                      version, false)
-              : plain(http::status::ok, "ok\n", version, keep_alive);
+                ? plain(http::status::service_unavailable, "shutting down\n",
+                        version, false)
+                : plain(http::status::ok, "ok\n", version, keep_alive);
     } else if (path == "/metrics") {
       res = plain(http::status::ok, srv_.chat.stats.render(), version,
                   keep_alive);
@@ -114,14 +115,12 @@ private:
                        bool keep_alive) {
     auto file = resolve_static(srv_.www_root, target);
     if (!file)
-      return plain(http::status::not_found, "not found\n", version,
-                   keep_alive);
+      return plain(http::status::not_found, "not found\n", version, keep_alive);
     std::ifstream in(*file, std::ios::binary);
     std::ostringstream body;
     body << in.rdbuf();
     if (!in)
-      return plain(http::status::not_found, "not found\n", version,
-                   keep_alive);
+      return plain(http::status::not_found, "not found\n", version, keep_alive);
     response res{http::status::ok, version};
     res.set(http::field::content_type, mime_type(*file));
     res.set(http::field::cache_control, "no-cache");
@@ -132,8 +131,8 @@ private:
     return res;
   }
 
-  static response plain(http::status status, std::string body,
-                        unsigned version, bool keep_alive) {
+  static response plain(http::status status, std::string body, unsigned version,
+                        bool keep_alive) {
     response res{status, version};
     res.set(http::field::content_type, "text/plain; charset=utf-8");
     res.keep_alive(keep_alive);
@@ -145,11 +144,11 @@ private:
   void send(response res) {
     auto msg = std::make_shared<response>(std::move(res));
     stream_.expires_after(srv_.chat.lim.handshake_timeout);
-    http::async_write(stream_, *msg,
-                      [self = shared_from_this(), msg](beast::error_code ec,
-                                                       std::size_t) {
-                        self->on_write(ec, msg->keep_alive());
-                      });
+    http::async_write(
+        stream_, *msg,
+        [self = shared_from_this(), msg](beast::error_code ec, std::size_t) {
+          self->on_write(ec, msg->keep_alive());
+        });
   }
 
   void on_write(beast::error_code ec, bool keep_alive) {
@@ -163,6 +162,7 @@ private:
   }
 
   beast::tcp_stream stream_;
+  connection_slot slot_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   server_context& srv_;
@@ -170,8 +170,24 @@ private:
 
 } // namespace
 
-void start_http_session(tcp::socket socket, server_context& srv) {
-  std::make_shared<http_session>(std::move(socket), srv)->run();
+void start_http_session(tcp::socket socket, connection_slot slot,
+                        server_context& srv) {
+  std::make_shared<http_session>(std::move(socket), std::move(slot), srv)
+      ->run();
+}
+
+void refuse_busy(tcp::socket socket) {
+  static const std::string busy =
+      "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
+      "Content-Length: 21\r\nConnection: close\r\nRetry-After: 1\r\n\r\n"
+      "too many connections\n";
+  auto sock = std::make_shared<tcp::socket>(std::move(socket));
+  asio::async_write(*sock, asio::buffer(busy),
+                    [sock](beast::error_code, std::size_t) {
+                      beast::error_code ignored;
+                      sock->shutdown(tcp::socket::shutdown_both, ignored);
+                      sock->close(ignored);
+                    });
 }
 
 } // namespace chat::net

@@ -10,6 +10,9 @@ namespace chat::net {
 
 /// Serves `socket` until it closes or upgrades to a WebSocket.
 void start_http_session(boost::asio::ip::tcp::socket socket,
-                        server_context& srv);
+                        connection_slot slot, server_context& srv);
+
+/// Answers 503 (too many connections) and closes `socket`.
+void refuse_busy(boost::asio::ip::tcp::socket socket);
 
 } // namespace chat::net

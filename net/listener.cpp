@@ -10,11 +10,8 @@ namespace chat::net {
 
 listener::listener(asio::io_context& ioc, const tcp::endpoint& endpoint,
                    server_context& srv)
-  : ioc_(ioc),
-    strand_(asio::make_strand(ioc)),
-    acceptor_(strand_),
-    retry_timer_(strand_),
-    srv_(srv) {
+    : ioc_(ioc), strand_(asio::make_strand(ioc)), acceptor_(strand_),
+      retry_timer_(strand_), srv_(srv) {
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(asio::socket_base::reuse_address(true));
   acceptor_.bind(endpoint);
@@ -36,12 +33,11 @@ void listener::stop() {
 
 void listener::do_accept() {
   // Each connection gets its own strand: its one serialisation point.
-  acceptor_.async_accept(
-    asio::make_strand(ioc_),
-    [self = shared_from_this()](boost::system::error_code ec,
-                                tcp::socket socket) {
-      self->on_accept(ec, std::move(socket));
-    });
+  acceptor_.async_accept(asio::make_strand(ioc_),
+                         [self = shared_from_this()](
+                             boost::system::error_code ec, tcp::socket socket) {
+                           self->on_accept(ec, std::move(socket));
+                         });
 }
 
 void listener::on_accept(boost::system::error_code ec, tcp::socket socket) {
@@ -53,13 +49,17 @@ void listener::on_accept(boost::system::error_code ec, tcp::socket socket) {
     log::warn("accept failed: " + ec.message() + "; retrying in 100 ms");
     retry_timer_.expires_after(std::chrono::milliseconds(100));
     retry_timer_.async_wait(
-      [self = shared_from_this()](boost::system::error_code wait_ec) {
-        if (!wait_ec && self->acceptor_.is_open())
-          self->do_accept();
-      });
+        [self = shared_from_this()](boost::system::error_code wait_ec) {
+          if (!wait_ec && self->acceptor_.is_open())
+            self->do_accept();
+        });
     return;
   }
-  start_http_session(std::move(socket), srv_);
+  if (static_cast<std::size_t>(srv_.open_connections.load()) >=
+      srv_.chat.lim.max_connections)
+    refuse_busy(std::move(socket));
+  else
+    start_http_session(std::move(socket), connection_slot{srv_}, srv_);
   do_accept();
 }
 

@@ -16,8 +16,7 @@ class listener : public std::enable_shared_from_this<listener> {
 public:
   /// Binds and listens; throws boost::system::system_error on failure.
   listener(boost::asio::io_context& ioc,
-           const boost::asio::ip::tcp::endpoint& endpoint,
-           server_context& srv);
+           const boost::asio::ip::tcp::endpoint& endpoint, server_context& srv);
 
   uint16_t port() const { return port_; }
 

@@ -78,56 +78,60 @@ std::string secs(std::chrono::milliseconds ms) {
 std::vector<flag> all_flags() {
   server_options d;
   return {
-    {"bind", "ADDR", "address to listen on", d.bind,
-     [](server_options& o, const std::string& v) {
-       o.bind = v;
-       return !v.empty();
-     }},
-    {"port", "N", "TCP port; 0 picks a free one", std::to_string(d.port),
-     integer(&server_options::port, 0, 65535)},
-    {"www", "DIR", "directory of the static files", d.www,
-     [](server_options& o, const std::string& v) {
-       o.www = v;
-       return !v.empty();
-     }},
-    {"threads", "N", "I/O (Asio) threads", std::to_string(d.io_threads),
-     integer(&server_options::io_threads, 1, 256)},
-    {"actor-threads", "N", "actor (CAF scheduler) threads",
-     std::to_string(d.actor_threads),
-     integer(&server_options::actor_threads, 1, 256)},
-    {"heartbeat-timeout", "SECONDS",
-     "close a connection silent this long (pinged at half of it)",
-     secs(d.lim.heartbeat_timeout), seconds(&limits::heartbeat_timeout)},
-    {"handshake-timeout", "SECONDS",
-     "longest time to send an HTTP request or finish the upgrade",
-     secs(d.lim.handshake_timeout), seconds(&limits::handshake_timeout)},
-    {"rate-limit", "MSGS_PER_S", "client frames per second per session",
-     std::to_string(static_cast<int>(d.lim.rate_per_second)),
-     [](server_options& o, const std::string& v) {
-       return parse_number(v, 0.001, 1e9, o.lim.rate_per_second);
-     }},
-    {"rate-burst", "N", "frames a session may send at once",
-     std::to_string(static_cast<int>(d.lim.rate_burst)),
-     [](server_options& o, const std::string& v) {
-       return parse_number(v, 1, 1e9, o.lim.rate_burst);
-     }},
-    {"max-frame", "BYTES", "largest client frame (past it: close 1009)",
-     std::to_string(d.lim.max_frame_bytes),
-     limit(&limits::max_frame_bytes, 16, 1 << 30)},
-    {"max-msg", "CODE_POINTS", "longest 'msg' (past it: error too_long)",
-     std::to_string(d.lim.max_msg_code_points),
-     limit(&limits::max_msg_code_points, 1, 1 << 30)},
-    {"max-backlog", "BYTES",
-     "unsent bytes per connection (past it: close 1008 slow consumer)",
-     std::to_string(d.lim.max_backlog_bytes),
-     limit(&limits::max_backlog_bytes, 1024, 1ull << 40)},
-    {"log-level", "LEVEL", "error, warn, info or debug", "info",
-     [](server_options& o, const std::string& v) {
-       auto lvl = log::parse_level(v);
-       if (lvl)
-         o.log_level = *lvl;
-       return lvl.has_value();
-     }},
+      {"bind", "ADDR", "address to listen on", d.bind,
+       [](server_options& o, const std::string& v) {
+         o.bind = v;
+         return !v.empty();
+       }},
+      {"port", "N", "TCP port; 0 picks a free one", std::to_string(d.port),
+       integer(&server_options::port, 0, 65535)},
+      {"www", "DIR", "directory of the static files", d.www,
+       [](server_options& o, const std::string& v) {
+         o.www = v;
+         return !v.empty();
+       }},
+      {"threads", "N", "I/O (Asio) threads", std::to_string(d.io_threads),
+       integer(&server_options::io_threads, 1, 256)},
+      {"actor-threads", "N", "actor (CAF scheduler) threads",
+       std::to_string(d.actor_threads),
+       integer(&server_options::actor_threads, 1, 256)},
+      {"heartbeat-timeout", "SECONDS",
+       "close a connection silent this long (pinged at half of it)",
+       secs(d.lim.heartbeat_timeout), seconds(&limits::heartbeat_timeout)},
+      {"handshake-timeout", "SECONDS",
+       "longest time to send an HTTP request or finish the upgrade",
+       secs(d.lim.handshake_timeout), seconds(&limits::handshake_timeout)},
+      {"rate-limit", "MSGS_PER_S", "client frames per second per session",
+       std::to_string(static_cast<int>(d.lim.rate_per_second)),
+       [](server_options& o, const std::string& v) {
+         return parse_number(v, 0.001, 1e9, o.lim.rate_per_second);
+       }},
+      {"rate-burst", "N", "frames a session may send at once",
+       std::to_string(static_cast<int>(d.lim.rate_burst)),
+       [](server_options& o, const std::string& v) {
+         return parse_number(v, 1, 1e9, o.lim.rate_burst);
+       }},
+      {"max-frame", "BYTES", "largest client frame (past it: close 1009)",
+       std::to_string(d.lim.max_frame_bytes),
+       limit(&limits::max_frame_bytes, 16, 1 << 30)},
+      {"max-msg", "CODE_POINTS", "longest 'msg' (past it: error too_long)",
+       std::to_string(d.lim.max_msg_code_points),
+       limit(&limits::max_msg_code_points, 1, 1 << 30)},
+      {"max-backlog", "BYTES",
+       "unsent bytes per connection (past it: close 1008 slow consumer)",
+       std::to_string(d.lim.max_backlog_bytes),
+       limit(&limits::max_backlog_bytes, 1024, 1ull << 40)},
+      {"max-connections", "N",
+       "open connections; past it new ones get 503 (0: open-files limit "
+       "minus a margin)",
+       "0", limit(&limits::max_connections, 0, 1e9)},
+      {"log-level", "LEVEL", "error, warn, info or debug", "info",
+       [](server_options& o, const std::string& v) {
+         auto lvl = log::parse_level(v);
+         if (lvl)
+           o.log_level = *lvl;
+         return lvl.has_value();
+       }},
   };
 }
 

@@ -35,8 +35,8 @@ std::optional<fs::path> resolve_static(const fs::path& root,
   if (ec || !fs::is_regular_file(real, ec))
     return std::nullopt;
   // Symlinks may point anywhere: the resolved path must stay under root.
-  auto [root_end, real_it] =
-    std::mismatch(real_root.begin(), real_root.end(), real.begin(), real.end());
+  auto [root_end, real_it] = std::mismatch(real_root.begin(), real_root.end(),
+                                           real.begin(), real.end());
   if (root_end != real_root.end())
     return std::nullopt;
   return real;

@@ -24,8 +24,8 @@ constexpr uint16_t close_internal_error = 1011;
 
 int64_t steady_now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
-           std::chrono::steady_clock::now().time_since_epoch())
-    .count();
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
 }
 
 /// Maps a failed read to why the connection ended.
@@ -47,21 +47,20 @@ disconnect_reason reason_of(const beast::error_code& ec) {
 class ws_connection final : public outbound,
                             public std::enable_shared_from_this<ws_connection> {
 public:
-  ws_connection(beast::tcp_stream&& stream, std::string user,
-                server_context& srv)
-    : ws_(std::move(stream)),
-      cut_timer_(ws_.get_executor()),
-      user_(std::move(user)),
-      srv_(srv) {}
+  ws_connection(beast::tcp_stream&& stream, connection_slot slot,
+                std::string user, server_context& srv)
+      : ws_(std::move(stream)), slot_(std::move(slot)),
+        cut_timer_(ws_.get_executor()), user_(std::move(user)), srv_(srv) {}
 
   void start(upgrade_request req) {
     const auto& lim = srv_.chat.lim;
-    ws_.set_option(websocket::stream_base::timeout{
-      lim.handshake_timeout, lim.heartbeat_timeout, /*keep_alive_pings=*/true});
+    ws_.set_option(websocket::stream_base::timeout{lim.handshake_timeout,
+                                                   lim.heartbeat_timeout,
+                                                   /*keep_alive_pings=*/true});
     ws_.set_option(
-      websocket::stream_base::decorator([](websocket::response_type& res) {
-        res.set(http::field::server, "actorchat");
-      }));
+        websocket::stream_base::decorator([](websocket::response_type& res) {
+          res.set(http::field::server, "actorchat");
+        }));
     ws_.read_message_max(lim.max_frame_bytes);
     ws_.auto_fragment(false);
     ws_.text(true);
@@ -104,7 +103,8 @@ private:
     do_read();
   }
 
-  // -- reading -------------------------------------------------------------------
+  // -- reading
+  // -------------------------------------------------------------------
 
   void do_read() {
     ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec,
@@ -139,7 +139,8 @@ private:
     caf::anon_send(session_, ws_down_atom::value, std::string{to_string(why)});
   }
 
-  // -- writing -------------------------------------------------------------------
+  // -- writing
+  // -------------------------------------------------------------------
 
   void enqueue(frame f) {
     if (closing_)
@@ -156,11 +157,11 @@ private:
 
   void write_next() {
     writing_ = true;
-    ws_.async_write(asio::buffer(queue_.front().str()),
-                    [self = shared_from_this()](beast::error_code ec,
-                                                std::size_t) {
-                      self->on_write(ec);
-                    });
+    ws_.async_write(
+        asio::buffer(queue_.front().str()),
+        [self = shared_from_this()](beast::error_code ec, std::size_t) {
+          self->on_write(ec);
+        });
   }
 
   void on_write(beast::error_code ec) {
@@ -179,7 +180,8 @@ private:
       do_close();
   }
 
-  // -- closing -------------------------------------------------------------------
+  // -- closing
+  // -------------------------------------------------------------------
 
   /// Stops taking frames; the close frame follows what is already queued.
   void begin_close(uint16_t code, std::string reason, disconnect_reason why) {
@@ -187,7 +189,8 @@ private:
       return;
     closing_ = true;
     server_reason_ = why;
-    pending_close_ = websocket::close_reason{static_cast<websocket::close_code>(code), reason};
+    pending_close_ = websocket::close_reason{
+        static_cast<websocket::close_code>(code), reason};
     if (!writing_)
       do_close();
   }
@@ -218,6 +221,7 @@ private:
   }
 
   websocket::stream<beast::tcp_stream> ws_;
+  connection_slot slot_;
   asio::steady_timer cut_timer_;
   beast::flat_buffer buffer_;
   upgrade_request req_;
@@ -236,10 +240,12 @@ private:
 
 } // namespace
 
-void start_websocket(beast::tcp_stream stream, upgrade_request req,
-                     std::string user, server_context& srv) {
-  std::make_shared<ws_connection>(std::move(stream), std::move(user), srv)
-    ->start(std::move(req));
+void start_websocket(beast::tcp_stream stream, connection_slot slot,
+                     upgrade_request req, std::string user,
+                     server_context& srv) {
+  std::make_shared<ws_connection>(std::move(stream), std::move(slot),
+                                  std::move(user), srv)
+      ->start(std::move(req));
 }
 
 } // namespace chat::net

@@ -12,11 +12,12 @@
 namespace chat::net {
 
 using upgrade_request =
-  boost::beast::http::request<boost::beast::http::string_body>;
+    boost::beast::http::request<boost::beast::http::string_body>;
 
 /// Completes the upgrade of `stream`, then runs a session logged in as
 /// `user` (percent-decoded; the session validates it).
-void start_websocket(boost::beast::tcp_stream stream, upgrade_request req,
-                     std::string user, server_context& srv);
+void start_websocket(boost::beast::tcp_stream stream, connection_slot slot,
+                     upgrade_request req, std::string user,
+                     server_context& srv);
 
 } // namespace chat::net

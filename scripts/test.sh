@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --test
 build_dir=${BUILD_DIR:-build}
+# ccache hits across checkouts in different folders (a fresh CI clone).
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 # shellcheck disable=SC2086
 cmake -S . -B "$build_dir" -DACTORCHAT_TESTS=ON ${CMAKE_ARGS:-}
 cmake --build "$build_dir" -j2

@@ -96,12 +96,10 @@ struct actor_fixture {
     chat::session_actor session;
 
     void say_json(const json& j) {
-      caf::anon_send(session, chat::ws_text_atom::value, j.dump(),
-                     int64_t{0});
+      caf::anon_send(session, chat::ws_text_atom::value, j.dump(), int64_t{0});
     }
     void drop() {
-      caf::anon_send(session, chat::ws_down_atom::value,
-                     std::string{"reset"});
+      caf::anon_send(session, chat::ws_down_atom::value, std::string{"reset"});
     }
   };
 

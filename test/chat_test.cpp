@@ -90,7 +90,7 @@ TEST_CASE("from_user is the login name whatever the client sends; unknown "
   test_server srv;
   auto alice = login(srv, "alice");
   alice->send_text(
-    R"({"msg": "hi", "from_user": "mallory", "id": 1, "extra": [1,2]})");
+      R"({"msg": "hi", "from_user": "mallory", "id": 1, "extra": [1,2]})");
   auto m = alice->expect("message");
   CHECK(m["from_user"] == "alice");
   CHECK(m["msg"] == "hi");
@@ -243,23 +243,23 @@ TEST_CASE("bad frames get bad_json or bad_request and the session stays",
     const char* frame;
     const char* code;
   } cases[] = {
-    {"not json", "bad_json"},
-    {"[1,2,3]", "bad_json"},
-    {"\"a string\"", "bad_json"},
-    {"42", "bad_json"},
-    {"{\"msg\": 5}", "bad_request"},
-    {"{\"to_user\": 5, \"msg\": \"x\"}", "bad_request"},
-    {"{\"to_user\": \"\"}", "bad_request"},
-    {"{\"type\": \"dance\"}", "bad_request"},
-    {"{\"type\": 3}", "bad_request"},
-    {"{\"type\": \"say\"}", "bad_request"},
-    {"{\"type\": \"say\", \"msg\": \"x\", \"room\": 1}", "bad_request"},
-    {"{\"type\": \"whisper\", \"msg\": \"x\"}", "bad_request"},
-    {"{\"type\": \"whisper\", \"to\": \"\", \"msg\": \"x\"}", "bad_request"},
-    {"{\"type\": \"join\"}", "bad_request"},
-    {"{\"type\": \"join\", \"room\": \"a b\"}", "bad_request"},
-    {"{\"type\": \"join\", \"room\": \"\"}", "bad_request"},
-    {"{\"type\": \"users\", \"room\": []}", "bad_request"},
+      {"not json", "bad_json"},
+      {"[1,2,3]", "bad_json"},
+      {"\"a string\"", "bad_json"},
+      {"42", "bad_json"},
+      {"{\"msg\": 5}", "bad_request"},
+      {"{\"to_user\": 5, \"msg\": \"x\"}", "bad_request"},
+      {"{\"to_user\": \"\"}", "bad_request"},
+      {"{\"type\": \"dance\"}", "bad_request"},
+      {"{\"type\": 3}", "bad_request"},
+      {"{\"type\": \"say\"}", "bad_request"},
+      {"{\"type\": \"say\", \"msg\": \"x\", \"room\": 1}", "bad_request"},
+      {"{\"type\": \"whisper\", \"msg\": \"x\"}", "bad_request"},
+      {"{\"type\": \"whisper\", \"to\": \"\", \"msg\": \"x\"}", "bad_request"},
+      {"{\"type\": \"join\"}", "bad_request"},
+      {"{\"type\": \"join\", \"room\": \"a b\"}", "bad_request"},
+      {"{\"type\": \"join\", \"room\": \"\"}", "bad_request"},
+      {"{\"type\": \"users\", \"room\": []}", "bad_request"},
   };
   for (auto& c : cases) {
     INFO(c.frame);
@@ -297,7 +297,10 @@ TEST_CASE("a disconnect sends one leave presence and frees the name",
 TEST_CASE("one sender's messages reach each recipient in the order sent, "
           "broadcast and private mixed",
           "[e2e][chat][order]") {
-  test_server srv{[](auto& o) { o.lim.rate_per_second = 1e6; o.lim.rate_burst = 1e6; }};
+  test_server srv{[](auto& o) {
+    o.lim.rate_per_second = 1e6;
+    o.lim.rate_burst = 1e6;
+  }};
   auto alice = login(srv, "alice");
   auto bob = login(srv, "bob");
   constexpr int n = 200;
@@ -316,7 +319,10 @@ TEST_CASE("one sender's messages reach each recipient in the order sent, "
 
 TEST_CASE("all members of a room see its messages in one and the same order",
           "[e2e][chat][order]") {
-  test_server srv{[](auto& o) { o.lim.rate_per_second = 1e6; o.lim.rate_burst = 1e6; }};
+  test_server srv{[](auto& o) {
+    o.lim.rate_per_second = 1e6;
+    o.lim.rate_burst = 1e6;
+  }};
   constexpr int senders = 4;
   constexpr int per_sender = 50;
   std::vector<std::unique_ptr<ws_client>> clients;
@@ -327,7 +333,7 @@ TEST_CASE("all members of a room see its messages in one and the same order",
     threads.emplace_back([&, i] {
       for (int k = 0; k < per_sender; ++k)
         clients[i]->send_json(
-          {{"msg", std::to_string(i) + ":" + std::to_string(k)}});
+            {{"msg", std::to_string(i) + ":" + std::to_string(k)}});
     });
   for (auto& t : threads)
     t.join();
@@ -350,7 +356,10 @@ TEST_CASE("all members of a room see its messages in one and the same order",
 
 TEST_CASE("nothing reaches a member after its leave presence",
           "[e2e][chat][presence]") {
-  test_server srv{[](auto& o) { o.lim.rate_per_second = 1e6; o.lim.rate_burst = 1e6; }};
+  test_server srv{[](auto& o) {
+    o.lim.rate_per_second = 1e6;
+    o.lim.rate_burst = 1e6;
+  }};
   auto alice = login(srv, "alice");
   auto bob = login(srv, "bob");
   alice->expect("presence");

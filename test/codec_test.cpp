@@ -8,8 +8,7 @@ using nlohmann::json;
 
 namespace {
 
-template <class T>
-T as(const decoded& d) {
+template <class T> T as(const decoded& d) {
   REQUIRE(std::holds_alternative<request>(d));
   REQUIRE(std::holds_alternative<T>(std::get<request>(d)));
   return std::get<T>(std::get<request>(d));
@@ -69,9 +68,14 @@ TEST_CASE("deeply nested input is refused without throwing", "[codec]") {
 }
 
 TEST_CASE("server frames carry the seed's field names", "[codec]") {
-  auto m = json::parse(encode(chat_message{7, 1000, "alice", "", "lobby", "hi"}));
-  CHECK(m == json{{"type", "message"}, {"id", 7},         {"ts", 1000},
-                  {"from_user", "alice"}, {"to_user", ""}, {"room", "lobby"},
+  auto m =
+      json::parse(encode(chat_message{7, 1000, "alice", "", "lobby", "hi"}));
+  CHECK(m == json{{"type", "message"},
+                  {"id", 7},
+                  {"ts", 1000},
+                  {"from_user", "alice"},
+                  {"to_user", ""},
+                  {"room", "lobby"},
                   {"msg", "hi"}});
   CHECK(json::parse(encode_welcome("a", "lobby", {"a", "b"})) ==
         json{{"type", "welcome"},
@@ -80,5 +84,6 @@ TEST_CASE("server frames carry the seed's field names", "[codec]") {
              {"users", {"a", "b"}}});
   CHECK(json::parse(encode_error(error_code::too_long, "d")) ==
         json{{"type", "error"}, {"code", "too_long"}, {"detail", "d"}});
-  CHECK(json::parse(encode_pong(json{})) == json{{"type", "pong"}, {"id", nullptr}});
+  CHECK(json::parse(encode_pong(json{})) ==
+        json{{"type", "pong"}, {"id", nullptr}});
 }

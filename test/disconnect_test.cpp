@@ -26,8 +26,7 @@ void check_cleaned_up(test_server& srv, ws_client& observer,
 
 } // namespace
 
-TEST_CASE("a TCP reset frees the name and sends leave",
-          "[e2e][disconnect]") {
+TEST_CASE("a TCP reset frees the name and sends leave", "[e2e][disconnect]") {
   test_server srv;
   ws_client observer{srv.port(), "/ws/observer"};
   observer.expect("welcome");

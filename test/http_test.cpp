@@ -38,24 +38,24 @@ TEST_CASE("files under www/ are served with their Content-Type",
 
 TEST_CASE("paths out of www/ get 404: .., encoded %2e%2e, absolute, symlink",
           "[e2e][http]") {
-  auto www = fs::temp_directory_path() / ("actorchat-www-" +
-                                          std::to_string(::getpid()));
+  auto www = fs::temp_directory_path() /
+             ("actorchat-www-" + std::to_string(::getpid()));
   fs::create_directories(www / "sub");
   std::ofstream(www / "index.html") << "<html>inside</html>";
   std::ofstream(www / "sub" / "ok.txt") << "inside";
-  auto secret = www.parent_path() / ("actorchat-secret-" +
-                                     std::to_string(::getpid()) + ".txt");
+  auto secret = www.parent_path() /
+                ("actorchat-secret-" + std::to_string(::getpid()) + ".txt");
   std::ofstream(secret) << "secret";
   fs::create_symlink(secret, www / "leak.txt");
   test_server srv{[&](auto& o) { o.www = www.string(); }};
   auto secret_name = secret.filename().string();
   CHECK(http_get(srv.port(), "/sub/ok.txt").status == 200);
   for (const std::string& target : std::vector<std::string>{
-       "/../" + secret_name, "/sub/../../" + secret_name,
-        "/%2e%2e/" + secret_name, "/%2E%2E%2F" + secret_name,
-        "/sub/%2e%2e/%2e%2e/" + secret_name, "//etc/passwd", "/%2Fetc/passwd",
-        "/leak.txt", "/%00index.html", "/..%5c" + secret_name, "/sub",
-        "/nope.html"}) {
+           "/../" + secret_name, "/sub/../../" + secret_name,
+           "/%2e%2e/" + secret_name, "/%2E%2E%2F" + secret_name,
+           "/sub/%2e%2e/%2e%2e/" + secret_name, "//etc/passwd",
+           "/%2Fetc/passwd", "/leak.txt", "/%00index.html",
+           "/..%5c" + secret_name, "/sub", "/nope.html"}) {
     INFO(target);
     auto res = http_get(srv.port(), target);
     CHECK(res.status == 404);

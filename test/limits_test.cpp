@@ -30,8 +30,8 @@ TEST_CASE("msg may hold 4096 code points; 4097 gets too_long",
   CHECK(alice.expect("message")["msg"] == repeat("é", 4096));
   alice.send_json({{"msg", repeat("é", 4097)}});
   CHECK(alice.expect("error")["code"] == "too_long");
-  alice.send_json({{"type", "whisper"}, {"to", "alice"},
-                   {"msg", repeat("x", 4097)}});
+  alice.send_json(
+      {{"type", "whisper"}, {"to", "alice"}, {"msg", repeat("x", 4097)}});
   CHECK(alice.expect("error")["code"] == "too_long");
   alice.send_json({{"msg", "still open"}});
   CHECK(alice.expect("message")["msg"] == "still open");
@@ -248,4 +248,31 @@ TEST_CASE("a client that never finishes its HTTP request is cut",
   slow.send("GET /ws/alice HTTP/1.1\r\nHost: x\r\n");
   CHECK(slow.wait_eof(3s));
   CHECK(http_get(srv.port(), "/healthz").status == 200);
+}
+
+TEST_CASE("past --max-connections new connections get 503; the open ones "
+          "are unaffected",
+          "[e2e][limits][connections]") {
+  test_server srv{[](auto& o) { o.lim.max_connections = 3; }};
+  ws_client a{srv.port(), "/ws/a"};
+  ws_client b{srv.port(), "/ws/b"};
+  ws_client c{srv.port(), "/ws/c"};
+  for (auto* client : {&a, &b, &c})
+    client->expect("welcome");
+  raw_socket extra{srv.port()};
+  extra.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  CHECK(extra.recv_until("\r\n\r\n").rfind("HTTP/1.1 503", 0) == 0);
+  CHECK_THROWS(ws_client{srv.port(), "/ws/d"});
+  a.send_json({{"msg", "still fine"}});
+  CHECK(b.expect("message")["msg"] == "still fine");
+  c.close();
+  // A freed slot is usable again.
+  CHECK(eventually(
+      [&] { return http_get(srv.port(), "/healthz").status == 200; }));
+}
+
+TEST_CASE("the default connection limit follows the open-files limit",
+          "[e2e][limits][connections]") {
+  test_server srv;
+  CHECK(srv.server().context().lim.max_connections >= 1000);
 }

@@ -30,10 +30,10 @@ TEST_CASE("defaults follow PROTOCOL.md", "[options]") {
 }
 
 TEST_CASE("flags take '--flag value' and '--flag=value'", "[options]") {
-  auto r = parse({"--port", "9000", "--bind=0.0.0.0", "--heartbeat-timeout",
-                  "2.5", "--rate-limit=5", "--max-frame", "1024",
-                  "--max-backlog=4096", "--threads", "3", "--log-level=debug",
-                  "--www", "/srv/www"});
+  auto r =
+      parse({"--port", "9000", "--bind=0.0.0.0", "--heartbeat-timeout", "2.5",
+             "--rate-limit=5", "--max-frame", "1024", "--max-backlog=4096",
+             "--threads", "3", "--log-level=debug", "--www", "/srv/www"});
   REQUIRE(std::holds_alternative<server_options>(r));
   auto& o = std::get<server_options>(r);
   CHECK(o.port == 9000);
@@ -48,14 +48,14 @@ TEST_CASE("flags take '--flag value' and '--flag=value'", "[options]") {
 }
 
 TEST_CASE("bad flags are refused with a message", "[options]") {
-  for (auto args : std::vector<std::vector<const char*>>{
-         {"--port", "70000"},
-         {"--port"},
-         {"--port=abc"},
-         {"--nope=1"},
-         {"stray"},
-         {"--log-level", "loud"},
-         {"--threads", "0"}}) {
+  for (auto args :
+       std::vector<std::vector<const char*>>{{"--port", "70000"},
+                                             {"--port"},
+                                             {"--port=abc"},
+                                             {"--nope=1"},
+                                             {"stray"},
+                                             {"--log-level", "loud"},
+                                             {"--threads", "0"}}) {
     auto r = parse(args);
     REQUIRE(std::holds_alternative<bad_options>(r));
     CHECK_FALSE(std::get<bad_options>(r).message.empty());
@@ -66,9 +66,9 @@ TEST_CASE("--help lists every flag with its default", "[options]") {
   auto r = parse({"--help"});
   REQUIRE(std::holds_alternative<help_requested>(r));
   auto& text = std::get<help_requested>(r).text;
-  for (auto flag : {"--bind", "--port", "--www", "--threads",
-                    "--heartbeat-timeout", "--rate-limit", "--max-frame",
-                    "--max-backlog", "--log-level"})
+  for (auto flag :
+       {"--bind", "--port", "--www", "--threads", "--heartbeat-timeout",
+        "--rate-limit", "--max-frame", "--max-backlog", "--log-level"})
     CHECK(text.find(flag) != std::string::npos);
   CHECK(text.find("(default: 8080)") != std::string::npos);
 }

@@ -48,8 +48,8 @@ std::string raw_socket::recv_until(std::string_view marker,
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (data.find(marker) == std::string::npos) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                  deadline - std::chrono::steady_clock::now())
-                  .count();
+                    deadline - std::chrono::steady_clock::now())
+                    .count();
     pollfd p{fd_, POLLIN, 0};
     if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) <= 0)
       break;
@@ -67,8 +67,8 @@ bool raw_socket::wait_eof(std::chrono::milliseconds timeout,
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                  deadline - std::chrono::steady_clock::now())
-                  .count();
+                    deadline - std::chrono::steady_clock::now())
+                    .count();
     pollfd p{fd_, POLLIN, 0};
     if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) <= 0)
       return false;
@@ -81,7 +81,9 @@ bool raw_socket::wait_eof(std::chrono::milliseconds timeout,
   }
 }
 
-void raw_socket::shutdown_write() { ::shutdown(fd_, SHUT_WR); }
+void raw_socket::shutdown_write() {
+  ::shutdown(fd_, SHUT_WR);
+}
 
 void raw_socket::reset() {
   linger l{1, 0};

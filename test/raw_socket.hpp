@@ -42,8 +42,7 @@ private:
 };
 
 /// A client-to-server WebSocket frame (masked, as RFC 6455 requires).
-std::string ws_frame(uint8_t opcode, std::string_view payload,
-                     bool fin = true);
+std::string ws_frame(uint8_t opcode, std::string_view payload, bool fin = true);
 
 constexpr uint8_t op_text = 0x1;
 constexpr uint8_t op_binary = 0x2;

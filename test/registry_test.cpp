@@ -11,10 +11,9 @@ TEST_CASE_METHOD(actor_fixture, "the registry refuses a taken name",
   auto fake = caf::actor_cast<session_actor>(self);
   bool refused = false;
   self->request(registry, 1s, login_atom::value, std::string{"alice"}, fake)
-    .receive([](caf::ok_atom) { FAIL("a taken name was granted"); },
-             [&](caf::error& err) {
-               refused = is(err, chat_errc::name_taken);
-             });
+      .receive(
+          [](caf::ok_atom) { FAIL("a taken name was granted"); },
+          [&](caf::error& err) { refused = is(err, chat_errc::name_taken); });
   CHECK(refused);
   CHECK(ctx.stats.sessions.load() == 1);
 }
@@ -25,12 +24,13 @@ TEST_CASE_METHOD(actor_fixture,
   auto alice = login("alice");
   caf::scoped_actor self{*sys};
   self->request(registry, 1s, lookup_atom::value, std::string{"alice"})
-    .receive([&](session_actor& s) { CHECK(s == alice.session); },
-             [](caf::error&) { FAIL("alice not found"); });
+      .receive([&](session_actor& s) { CHECK(s == alice.session); },
+               [](caf::error&) { FAIL("alice not found"); });
   bool unknown = false;
   self->request(registry, 1s, lookup_atom::value, std::string{"zed"})
-    .receive([](session_actor&) { FAIL("zed found"); },
-             [&](caf::error& err) { unknown = is(err, chat_errc::unknown_user); });
+      .receive(
+          [](session_actor&) { FAIL("zed found"); },
+          [&](caf::error& err) { unknown = is(err, chat_errc::unknown_user); });
   CHECK(unknown);
 }
 
@@ -46,7 +46,7 @@ TEST_CASE_METHOD(actor_fixture,
   bool gone = false;
   for (int i = 0; i < 100 && !gone; ++i) {
     self->request(registry, 1s, lookup_atom::value, std::string{"alice"})
-      .receive([](session_actor&) {}, [&](caf::error&) { gone = true; });
+        .receive([](session_actor&) {}, [&](caf::error&) { gone = true; });
     if (!gone)
       std::this_thread::sleep_for(10ms);
   }
@@ -72,9 +72,9 @@ TEST_CASE_METHOD(actor_fixture,
   CHECK(ctx.stats.rooms.load() == 1);
   caf::scoped_actor self{*sys};
   self->request(registry, 1s, members_atom::value, std::string{"lobby"})
-    .receive(
-      [](std::vector<std::string>& names) {
-        CHECK(names == std::vector<std::string>{"alice"});
-      },
-      [](caf::error&) { FAIL("no lobby"); });
+      .receive(
+          [](std::vector<std::string>& names) {
+            CHECK(names == std::vector<std::string>{"alice"});
+          },
+          [](caf::error&) { FAIL("no lobby"); });
 }

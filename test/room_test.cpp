@@ -12,11 +12,11 @@ namespace {
 session_actor::behavior_type recorder(session_actor::pointer,
                                       std::shared_ptr<fake_connection> conn) {
   return {
-    [](ws_text_atom, const std::string&, int64_t) {},
-    [](ws_binary_atom, int64_t) {},
-    [](ws_down_atom, const std::string&) {},
-    [conn](deliver_atom, const frame& f) { conn->send(f); },
-    [](shutdown_atom) {},
+      [](ws_text_atom, const std::string&, int64_t) {},
+      [](ws_binary_atom, int64_t) {},
+      [](ws_down_atom, const std::string&) {},
+      [conn](deliver_atom, const frame& f) { conn->send(f); },
+      [](shutdown_atom) {},
   };
 }
 
@@ -34,15 +34,17 @@ TEST_CASE_METHOD(actor_fixture,
   caf::scoped_actor self{*sys};
   room_actor room;
   self->request(registry, 1s, join_atom::value, std::string{"r"})
-    .receive([&](room_actor& r) { room = r; }, [](caf::error&) { FAIL(""); });
+      .receive([&](room_actor& r) { room = r; }, [](caf::error&) { FAIL(""); });
   std::vector<member_probe> members(3);
   for (std::size_t i = 0; i < members.size(); ++i) {
     members[i].handle = sys->spawn(recorder, members[i].conn);
     self->request(room, 1s, join_atom::value, members[i].handle,
                   "m" + std::to_string(i))
-      .receive(
-        [&](std::vector<std::string>& names) { CHECK(names.size() == i + 1); },
-        [](caf::error&) { FAIL("join failed"); });
+        .receive(
+            [&](std::vector<std::string>& names) {
+              CHECK(names.size() == i + 1);
+            },
+            [](caf::error&) { FAIL("join failed"); });
   }
   // m0 saw m1 and m2 join; m1 saw m2; m2 saw nobody join (it is the joiner).
   CHECK(members[0].conn->expect("presence")["user"] == "m1");
@@ -51,7 +53,7 @@ TEST_CASE_METHOD(actor_fixture,
   for (int k = 0; k < 20; ++k)
     self->request(room, 1s, publish_atom::value, std::string{"m0"},
                   std::to_string(k))
-      .receive([](uint64_t) {}, [](caf::error&) { FAIL("publish failed"); });
+        .receive([](uint64_t) {}, [](caf::error&) { FAIL("publish failed"); });
   for (auto& m : members)
     for (int k = 0; k < 20; ++k) {
       auto msg = m.conn->expect("message");
@@ -62,11 +64,11 @@ TEST_CASE_METHOD(actor_fixture,
   CHECK(ctx.stats.deliveries.load() == 60);
   // A member that leaves gets nothing more; the rest hear `leave`.
   self->request(room, 1s, leave_atom::value, members[2].handle)
-    .receive([](caf::ok_atom) {}, [](caf::error&) { FAIL(""); });
+      .receive([](caf::ok_atom) {}, [](caf::error&) { FAIL(""); });
   CHECK(members[0].conn->expect("presence")["event"] == "leave");
   self->request(room, 1s, publish_atom::value, std::string{"m0"},
                 std::string{"after"})
-    .receive([](uint64_t) {}, [](caf::error&) { FAIL(""); });
+      .receive([](uint64_t) {}, [](caf::error&) { FAIL(""); });
   CHECK(members[1].conn->expect("presence")["event"] == "leave");
   CHECK(members[1].conn->expect("message")["msg"] == "after");
   CHECK_FALSE(members[2].conn->next());
@@ -81,14 +83,15 @@ TEST_CASE_METHOD(actor_fixture,
   caf::scoped_actor self{*sys};
   room_actor room;
   self->request(registry, 1s, join_atom::value, std::string{"r"})
-    .receive([&](room_actor& r) { room = r; }, [](caf::error&) { FAIL(""); });
+      .receive([&](room_actor& r) { room = r; }, [](caf::error&) { FAIL(""); });
   member_probe a, b;
   a.handle = sys->spawn(recorder, a.conn);
   b.handle = sys->spawn(recorder, b.conn);
   for (auto* m : {&a, &b})
     self->request(room, 1s, join_atom::value, m->handle,
                   std::string{m == &a ? "a" : "b"})
-      .receive([](std::vector<std::string>&) {}, [](caf::error&) { FAIL(""); });
+        .receive([](std::vector<std::string>&) {},
+                 [](caf::error&) { FAIL(""); });
   a.conn->expect("presence");
   caf::anon_send_exit(b.handle, caf::exit_reason::kill);
   auto left = a.conn->expect("presence");
@@ -96,10 +99,10 @@ TEST_CASE_METHOD(actor_fixture,
   CHECK(left["user"] == "b");
   CHECK_FALSE(a.conn->next());
   self->request(room, 1s, members_atom::value)
-    .receive(
-      [](std::vector<std::string>& names) {
-        CHECK(names == std::vector<std::string>{"a"});
-      },
-      [](caf::error&) { FAIL(""); });
+      .receive(
+          [](std::vector<std::string>& names) {
+            CHECK(names == std::vector<std::string>{"a"});
+          },
+          [](caf::error&) { FAIL(""); });
   caf::anon_send_exit(a.handle, caf::exit_reason::user_shutdown);
 }

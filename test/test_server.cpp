@@ -10,13 +10,14 @@
 namespace test {
 
 test_server::test_server(
-  const std::function<void(chat::net::server_options&)>& tweak) {
+    const std::function<void(chat::net::server_options&)>& tweak) {
   chat::net::server_options opts;
   opts.port = 0;
   opts.www = TEST_WWW_DIR;
   opts.log_level = chat::log::level::warn;
   if (std::getenv("TEST_LOG_LEVEL"))
-    opts.log_level = chat::log::parse_level(std::getenv("TEST_LOG_LEVEL")).value_or(opts.log_level);
+    opts.log_level = chat::log::parse_level(std::getenv("TEST_LOG_LEVEL"))
+                         .value_or(opts.log_level);
   if (tweak)
     tweak(opts);
   server_ = std::make_unique<chat::net::chat_server>(opts);
@@ -27,7 +28,8 @@ double test_server::metric(const std::string& sample) const {
   std::istringstream lines{reply.body};
   std::string line;
   while (std::getline(lines, line))
-    if (line.size() > sample.size() && line.compare(0, sample.size(), sample) == 0 &&
+    if (line.size() > sample.size() &&
+        line.compare(0, sample.size(), sample) == 0 &&
         line[sample.size()] == ' ')
       return std::stod(line.substr(sample.size() + 1));
   throw std::runtime_error("no metric sample '" + sample + "'");

@@ -17,7 +17,7 @@ class test_server {
 public:
   /// Starts with the defaults of PROTOCOL.md, changed by `tweak`.
   explicit test_server(
-    const std::function<void(chat::net::server_options&)>& tweak = {});
+      const std::function<void(chat::net::server_options&)>& tweak = {});
 
   uint16_t port() const { return server_->port(); }
   chat::net::chat_server& server() { return *server_; }

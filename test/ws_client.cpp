@@ -53,8 +53,7 @@ struct ws_client::impl {
   }
 
   /// Runs `op(done)` on the I/O thread and waits for `done(ec)`.
-  template <class Op>
-  beast::error_code run(Op op) {
+  template <class Op> beast::error_code run(Op op) {
     std::promise<beast::error_code> done;
     auto result = done.get_future();
     asio::post(ioc, [&] {
@@ -67,10 +66,10 @@ struct ws_client::impl {
 };
 
 ws_client::ws_client(uint16_t port, const std::string& target)
-  : impl_(std::make_unique<impl>()) {
+    : impl_(std::make_unique<impl>()) {
   auto& d = *impl_;
   d.ws.next_layer().connect(
-    tcp::endpoint{asio::ip::make_address("127.0.0.1"), port});
+      tcp::endpoint{asio::ip::make_address("127.0.0.1"), port});
   d.ws.read_message_max(0); // the client side reads anything
   beast::error_code ec;
   d.ws.handshake("127.0.0.1:" + std::to_string(port), target, ec);
@@ -126,7 +125,7 @@ json ws_client::expect(const std::string& type,
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      deadline - std::chrono::steady_clock::now());
+        deadline - std::chrono::steady_clock::now());
     auto frame = recv(std::max(left, std::chrono::milliseconds{0}));
     if (!frame)
       throw std::runtime_error("no '" + type + "' frame arrived");
@@ -171,8 +170,7 @@ http_reply http_get(uint16_t port, const std::string& target,
   asio::io_context ioc;
   tcp::socket socket{ioc};
   socket.connect(tcp::endpoint{asio::ip::make_address("127.0.0.1"), port});
-  http::request<http::empty_body> req{http::string_to_verb(method), target,
-                                      11};
+  http::request<http::empty_body> req{http::string_to_verb(method), target, 11};
   req.set(http::field::host, "127.0.0.1");
   req.set(http::field::connection, "close");
   http::write(socket, req);

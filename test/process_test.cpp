@@ -1,0 +1,159 @@
+// The real binary as a process: flags, the listening line, SIGTERM.
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "raw_socket.hpp"
+#include "ws_client.hpp"
+
+using namespace test;
+
+namespace {
+
+/// The server binary, started with `args`; its stderr is read for the
+/// `listening on` line.
+class server_process {
+public:
+  explicit server_process(std::vector<std::string> args) {
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    pid_ = ::fork();
+    REQUIRE(pid_ >= 0);
+    if (pid_ == 0) {
+      ::dup2(fds[1], STDERR_FILENO);
+      ::close(fds[0]);
+      std::vector<char*> argv{const_cast<char*>(ACTORCHAT_BINARY)};
+      for (auto& a : args)
+        argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(ACTORCHAT_BINARY, argv.data());
+      ::_exit(127);
+    }
+    ::close(fds[1]);
+    err_ = fds[0];
+  }
+  ~server_process() {
+    if (pid_ > 0 && !exited_) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    ::close(err_);
+  }
+
+  /// Reads stderr until a line matches `pattern`; returns the whole output.
+  std::string read_until(const std::regex& pattern,
+                         std::chrono::milliseconds timeout = 10s) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!std::regex_search(output_, pattern)) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      deadline - std::chrono::steady_clock::now())
+                      .count();
+      pollfd p{err_, POLLIN, 0};
+      if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) <= 0)
+        break;
+      char buf[1024];
+      auto n = ::read(err_, buf, sizeof buf);
+      if (n <= 0)
+        break;
+      output_.append(buf, static_cast<std::size_t>(n));
+    }
+    return output_;
+  }
+
+  uint16_t port() {
+    std::smatch m;
+    auto out =
+        read_until(std::regex{"listening on http://127\\.0\\.0\\.1:(\\d+)"});
+    REQUIRE(std::regex_search(
+        out, m, std::regex{"listening on http://127\\.0\\.0\\.1:(\\d+)"}));
+    return static_cast<uint16_t>(std::stoi(m[1]));
+  }
+
+  void signal(int sig) { ::kill(pid_, sig); }
+
+  /// Waits for the exit; the exit status, or -1 on timeout.
+  int wait_exit(std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        exited_ = true;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+    return -1;
+  }
+
+private:
+  pid_t pid_ = -1;
+  int err_ = -1;
+  bool exited_ = false;
+  std::string output_;
+};
+
+} // namespace
+
+TEST_CASE("SIGTERM and SIGINT close every session with 1001 and exit 0 "
+          "within 5 s",
+          "[e2e][process][shutdown]") {
+  for (int sig : {SIGTERM, SIGINT}) {
+    INFO("signal " << sig);
+    server_process proc{{"--port", "0", "--www=" TEST_WWW_DIR}};
+    auto port = proc.port();
+    ws_client alice{port, "/ws/alice"};
+    alice.expect("welcome");
+    auto start = std::chrono::steady_clock::now();
+    proc.signal(sig);
+    auto closed = alice.wait_close(5s);
+    REQUIRE(closed);
+    CHECK(closed->code == 1001);
+    CHECK(proc.wait_exit(5s) == 0);
+    CHECK(std::chrono::steady_clock::now() - start < 5s);
+  }
+}
+
+TEST_CASE("a client that never answers the close does not hold up the exit",
+          "[e2e][process][shutdown]") {
+  server_process proc{{"--port=0", "--www", TEST_WWW_DIR}};
+  auto port = proc.port();
+  // Upgraded by hand and then silent: it never answers the close frame.
+  raw_socket silent{port};
+  silent.upgrade("/ws/silent");
+  auto start = std::chrono::steady_clock::now();
+  proc.signal(SIGTERM);
+  CHECK(proc.wait_exit(6s) == 0);
+  CHECK(std::chrono::steady_clock::now() - start < 5s);
+}
+
+TEST_CASE("--help lists the flags and bad flags exit 2", "[e2e][process]") {
+  {
+    server_process proc{{"--help"}};
+    CHECK(proc.wait_exit(5s) == 0);
+  }
+  {
+    server_process proc{{"--port", "nope"}};
+    auto out = proc.read_until(std::regex{"invalid value"});
+    CHECK(out.find("--port") != std::string::npos);
+    CHECK(proc.wait_exit(5s) == 2);
+  }
+}
+
+TEST_CASE("a port in use is a clear error, exit 1", "[e2e][process]") {
+  server_process first{{"--port", "0", "--www", TEST_WWW_DIR}};
+  auto port = first.port();
+  server_process second{{"--port", std::to_string(port)}};
+  auto out = second.read_until(std::regex{"cannot start"});
+  CHECK(out.find("cannot start") != std::string::npos);
+  CHECK(second.wait_exit(5s) == 1);
+}

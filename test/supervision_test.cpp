@@ -1,0 +1,108 @@
+// Supervision: failures injected from the test by killing actors (nothing a
+// client can send reaches these paths).
+#include <catch2/catch.hpp>
+
+#include "test_server.hpp"
+#include "ws_client.hpp"
+
+using namespace test;
+using namespace chat;
+
+namespace {
+
+room_actor find_room(test_server& srv, const std::string& name) {
+  caf::scoped_actor self{srv.server().system()};
+  room_actor room;
+  self->request(srv.server().registry(), 1s, join_atom::value, name)
+      .receive([&](room_actor& r) { room = r; },
+               [](caf::error&) { FAIL("no room"); });
+  return room;
+}
+
+session_actor find_session(test_server& srv, const std::string& user) {
+  caf::scoped_actor self{srv.server().system()};
+  session_actor session;
+  self->request(srv.server().registry(), 1s, lookup_atom::value, user)
+      .receive([&](session_actor& s) { session = s; },
+               [](caf::error&) { FAIL("no session"); });
+  return session;
+}
+
+/// The next presence frame with `event`, skipping other frames.
+json expect_event(ws_client& c, const std::string& event) {
+  for (;;) {
+    auto f = c.expect("presence");
+    if (f["event"] == event)
+      return f;
+  }
+}
+
+} // namespace
+
+TEST_CASE("a failed room is restarted; its members get a reset presence with "
+          "the new member list and go on chatting",
+          "[e2e][supervision]") {
+  test_server srv;
+  ws_client alice{srv.port(), "/ws/alice"};
+  ws_client bob{srv.port(), "/ws/bob"};
+  alice.expect("welcome");
+  bob.expect("welcome");
+  alice.send_json({{"type", "join"}, {"room", "dev"}});
+  alice.expect("presence");
+  bob.send_json({{"type", "join"}, {"room", "dev"}});
+  bob.expect("presence");
+  alice.expect("presence");
+  auto dev = find_room(srv, "dev");
+  caf::anon_send_exit(dev, caf::exit_reason::kill);
+  for (auto* c : {&alice, &bob}) {
+    auto reset = expect_event(*c, "reset");
+    CHECK(reset["room"] == "dev");
+    CHECK(reset["users"].is_array());
+  }
+  CHECK(find_room(srv, "dev") != dev);
+  CHECK(eventually([&] {
+    caf::scoped_actor self{srv.server().system()};
+    std::vector<std::string> names;
+    self->request(srv.server().registry(), 1s, members_atom::value,
+                  std::string{"dev"})
+        .receive([&](std::vector<std::string>& n) { names = n; },
+                 [](caf::error&) {});
+    return names == std::vector<std::string>{"alice", "bob"};
+  }));
+  alice.send_json({{"type", "say"}, {"msg", "after the restart"}});
+  CHECK(bob.expect("message")["msg"] == "after the restart");
+  CHECK(alice.expect("message")["room"] == "dev");
+  CHECK(srv.metric("chat_rooms") == 2);
+}
+
+TEST_CASE("a failed lobby is restarted too", "[e2e][supervision]") {
+  test_server srv;
+  ws_client alice{srv.port(), "/ws/alice"};
+  alice.expect("welcome");
+  caf::anon_send_exit(find_room(srv, "lobby"), caf::exit_reason::kill);
+  CHECK(expect_event(alice, "reset")["room"] == "lobby");
+  ws_client bob{srv.port(), "/ws/bob"};
+  CHECK(bob.expect("welcome")["users"] == json::array({"alice", "bob"}));
+}
+
+TEST_CASE("a failed session closes its connection with 1011 and is cleaned "
+          "up by the monitors",
+          "[e2e][supervision]") {
+  test_server srv;
+  ws_client observer{srv.port(), "/ws/observer"};
+  observer.expect("welcome");
+  ws_client victim{srv.port(), "/ws/victim"};
+  victim.expect("welcome");
+  observer.expect("presence");
+  caf::anon_send_exit(find_session(srv, "victim"), caf::exit_reason::kill);
+  auto closed = victim.wait_close();
+  REQUIRE(closed);
+  CHECK(closed->code == 1011);
+  auto left = observer.expect("presence");
+  CHECK(left["event"] == "leave");
+  CHECK(left["user"] == "victim");
+  CHECK(srv.wait_metric("chat_sessions", 1));
+  CHECK(srv.metric("chat_disconnects_total{reason=\"server_error\"}") == 1);
+  ws_client again{srv.port(), "/ws/victim"};
+  CHECK(again.expect("welcome")["user"] == "victim");
+}
