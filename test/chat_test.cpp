@@ -10,6 +10,7 @@
 #include "ws_client.hpp"
 
 using namespace test;
+using namespace client;
 
 namespace {
 

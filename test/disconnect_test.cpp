@@ -7,6 +7,7 @@
 #include "ws_client.hpp"
 
 using namespace test;
+using namespace client;
 
 namespace {
 

@@ -12,6 +12,7 @@
 #include "ws_client.hpp"
 
 using namespace test;
+using namespace client;
 namespace fs = std::filesystem;
 
 TEST_CASE("GET / serves index.html as HTML", "[e2e][http]") {

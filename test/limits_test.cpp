@@ -8,6 +8,7 @@
 #include "ws_client.hpp"
 
 using namespace test;
+using namespace client;
 
 namespace {
 

@@ -5,6 +5,7 @@
 #include "ws_client.hpp"
 
 using namespace test;
+using namespace client;
 
 TEST_CASE("the first frame after a login is welcome with user, room, users",
           "[e2e][login]") {

@@ -16,7 +16,7 @@
 #include "raw_socket.hpp"
 #include "ws_client.hpp"
 
-using namespace test;
+using namespace client;
 
 namespace {
 

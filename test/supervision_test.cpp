@@ -6,6 +6,7 @@
 #include "ws_client.hpp"
 
 using namespace test;
+using namespace client;
 using namespace chat;
 
 namespace {

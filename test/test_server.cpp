@@ -1,11 +1,10 @@
 #include "test_server.hpp"
 
 #include <cstdlib>
-#include <sstream>
 #include <stdexcept>
 #include <thread>
 
-#include "ws_client.hpp"
+#include "server_metrics.hpp"
 
 namespace test {
 
@@ -24,15 +23,7 @@ test_server::test_server(
 }
 
 double test_server::metric(const std::string& sample) const {
-  auto reply = http_get(port(), "/metrics");
-  std::istringstream lines{reply.body};
-  std::string line;
-  while (std::getline(lines, line))
-    if (line.size() > sample.size() &&
-        line.compare(0, sample.size(), sample) == 0 &&
-        line[sample.size()] == ' ')
-      return std::stod(line.substr(sample.size() + 1));
-  throw std::runtime_error("no metric sample '" + sample + "'");
+  return bench::server_metric("127.0.0.1", port(), sample);
 }
 
 bool test_server::wait_metric(const std::string& sample, double value,

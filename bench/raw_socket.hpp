@@ -8,14 +8,18 @@
 #include <string>
 #include <string_view>
 
-namespace test {
+namespace client {
 
 using namespace std::chrono_literals;
 
 class raw_socket {
 public:
-  /// Connects to 127.0.0.1:port; a non-zero `rcvbuf` shrinks SO_RCVBUF first.
-  explicit raw_socket(uint16_t port, int rcvbuf = 0);
+  /// Connects to host:port (a numeric IPv4 address); a non-zero `rcvbuf`
+  /// shrinks SO_RCVBUF first.
+  raw_socket(const std::string& host, uint16_t port, int rcvbuf = 0);
+  /// The same on 127.0.0.1.
+  explicit raw_socket(uint16_t port, int rcvbuf = 0)
+      : raw_socket("127.0.0.1", port, rcvbuf) {}
   ~raw_socket();
 
   raw_socket(const raw_socket&) = delete;
@@ -60,4 +64,4 @@ std::optional<parsed_frame> take_frame(std::string& bytes);
 /// The close code of a close frame's payload (0 if it has none).
 uint16_t close_code(const parsed_frame& f);
 
-} // namespace test
+} // namespace client

@@ -10,9 +10,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-namespace test {
+namespace client {
 
-raw_socket::raw_socket(uint16_t port, int rcvbuf) {
+raw_socket::raw_socket(const std::string& host, uint16_t port, int rcvbuf) {
   fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd_ < 0)
     throw std::runtime_error("socket() failed");
@@ -21,10 +21,15 @@ raw_socket::raw_socket(uint16_t port, int rcvbuf) {
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-    throw std::runtime_error(std::string{"connect() failed: "} +
-                             std::strerror(errno));
+  if (::inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1) {
+    ::close(fd_);
+    throw std::runtime_error("not an IPv4 address: " + host);
+  }
+  if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    auto err = std::string{"connect() failed: "} + std::strerror(errno);
+    ::close(fd_);
+    throw std::runtime_error(err);
+  }
 }
 
 raw_socket::~raw_socket() {
@@ -158,4 +163,4 @@ uint16_t close_code(const parsed_frame& f) {
                                static_cast<uint8_t>(f.payload[1]));
 }
 
-} // namespace test
+} // namespace client

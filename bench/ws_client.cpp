@@ -15,7 +15,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
-namespace test {
+namespace client {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -65,14 +65,25 @@ struct ws_client::impl {
   }
 };
 
-ws_client::ws_client(uint16_t port, const std::string& target)
+namespace {
+
+tcp::endpoint endpoint_of(asio::io_context& ioc, const std::string& host,
+                          uint16_t port) {
+  tcp::resolver resolver{ioc};
+  auto results = resolver.resolve(host, std::to_string(port));
+  return *results.begin();
+}
+
+} // namespace
+
+ws_client::ws_client(const std::string& host, uint16_t port,
+                     const std::string& target)
     : impl_(std::make_unique<impl>()) {
   auto& d = *impl_;
-  d.ws.next_layer().connect(
-      tcp::endpoint{asio::ip::make_address("127.0.0.1"), port});
+  d.ws.next_layer().connect(endpoint_of(d.ioc, host, port));
   d.ws.read_message_max(0); // the client side reads anything
   beast::error_code ec;
-  d.ws.handshake("127.0.0.1:" + std::to_string(port), target, ec);
+  d.ws.handshake(host + ":" + std::to_string(port), target, ec);
   if (ec)
     throw std::runtime_error("websocket upgrade failed: " + ec.message());
   d.read_loop();
@@ -165,13 +176,13 @@ void ws_client::reset() {
   });
 }
 
-http_reply http_get(uint16_t port, const std::string& target,
-                    const std::string& method) {
+http_reply http_get(const std::string& host, uint16_t port,
+                    const std::string& target, const std::string& method) {
   asio::io_context ioc;
   tcp::socket socket{ioc};
-  socket.connect(tcp::endpoint{asio::ip::make_address("127.0.0.1"), port});
+  socket.connect(endpoint_of(ioc, host, port));
   http::request<http::empty_body> req{http::string_to_verb(method), target, 11};
-  req.set(http::field::host, "127.0.0.1");
+  req.set(http::field::host, host);
   req.set(http::field::connection, "close");
   http::write(socket, req);
   beast::flat_buffer buffer;
@@ -183,4 +194,4 @@ http_reply http_get(uint16_t port, const std::string& target,
           std::string{res[http::field::content_type]}, res.body()};
 }
 
-} // namespace test
+} // namespace client

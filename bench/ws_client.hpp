@@ -1,5 +1,5 @@
-// A blocking test client: WebSocket over a real socket, plus plain HTTP GET.
-// Beast lives only in ws_client.cpp.
+// A blocking WebSocket client over a real socket, plus plain HTTP GET: used
+// by the tests and by actorchat-bench. Beast lives only in ws_client.cpp.
 #pragma once
 
 #include <chrono>
@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace test {
+namespace client {
 
 using namespace std::chrono_literals;
 using json = nlohmann::json;
@@ -22,9 +22,12 @@ struct close_info {
 
 class ws_client {
 public:
-  /// Connects to 127.0.0.1:port and upgrades at `target` (e.g. "/ws/alice").
-  /// Throws std::runtime_error if the upgrade fails.
-  ws_client(uint16_t port, const std::string& target);
+  /// Connects to host:port and upgrades at `target` (e.g. "/ws/alice").
+  /// Throws std::runtime_error if the connection or the upgrade fails.
+  ws_client(const std::string& host, uint16_t port, const std::string& target);
+  /// The same on 127.0.0.1.
+  ws_client(uint16_t port, const std::string& target)
+      : ws_client("127.0.0.1", port, target) {}
   ~ws_client();
 
   ws_client(const ws_client&) = delete;
@@ -60,8 +63,14 @@ struct http_reply {
   std::string body;
 };
 
-/// One HTTP/1.1 request to 127.0.0.1:port; `target` is sent as is.
-http_reply http_get(uint16_t port, const std::string& target,
+/// One HTTP/1.1 request to host:port; `target` is sent as is.
+http_reply http_get(const std::string& host, uint16_t port,
+                    const std::string& target,
                     const std::string& method = "GET");
+/// The same on 127.0.0.1.
+inline http_reply http_get(uint16_t port, const std::string& target,
+                           const std::string& method = "GET") {
+  return http_get("127.0.0.1", port, target, method);
+}
 
-} // namespace test
+} // namespace client
