@@ -1,6 +1,10 @@
 #include "actors/metrics.hpp"
 
+#include <fstream>
+#include <iomanip>
 #include <sstream>
+
+#include <unistd.h>
 
 namespace chat {
 
@@ -66,6 +70,35 @@ void header(std::ostringstream& out, const char* name, const char* type,
       << '\n';
 }
 
+/// CPU seconds (user + system) of this process, from /proc/self/stat.
+double process_cpu_seconds() {
+  std::ifstream stat{"/proc/self/stat"};
+  std::string text{std::istreambuf_iterator<char>{stat}, {}};
+  // Fields after the parenthesised command name; utime and stime are the
+  // 14th and 15th fields of the whole line.
+  auto rest = text.substr(text.rfind(')') + 2);
+  std::istringstream in{rest};
+  std::string field;
+  unsigned long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && in >> field; ++i) {
+    if (i == 14)
+      utime = std::stoul(field);
+    else if (i == 15)
+      stime = std::stoul(field);
+  }
+  return static_cast<double>(utime + stime) /
+         static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+/// Resident set size of this process in bytes, from /proc/self/statm.
+double process_resident_bytes() {
+  std::ifstream statm{"/proc/self/statm"};
+  unsigned long pages = 0, resident = 0;
+  statm >> pages >> resident;
+  return static_cast<double>(resident) *
+         static_cast<double>(::sysconf(_SC_PAGESIZE));
+}
+
 } // namespace
 
 std::string metrics::render() const {
@@ -93,6 +126,14 @@ std::string metrics::render() const {
     out << "chat_disconnects_total{reason=\""
         << to_string(static_cast<disconnect_reason>(i)) << "\"} "
         << get(disconnects[i]) << '\n';
+  header(out, "process_cpu_seconds_total", "counter",
+         "Total user and system CPU time spent in seconds.");
+  out << std::fixed << std::setprecision(2);
+  out << "process_cpu_seconds_total " << process_cpu_seconds() << '\n';
+  header(out, "process_resident_memory_bytes", "gauge",
+         "Resident memory size in bytes.");
+  out << std::setprecision(0);
+  out << "process_resident_memory_bytes " << process_resident_bytes() << '\n';
   return out.str();
 }
 

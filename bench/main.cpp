@@ -1,40 +1,54 @@
-// actorchat-bench: tools to test a chat server speaking PROTOCOL.md.
-//   actorchat-bench chaos URL [options]   fault injection with observers
+// actorchat-bench: tools to measure and test a chat server speaking
+// PROTOCOL.md. See `actorchat-bench --help`.
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <random>
 #include <string>
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "chaos.hpp"
+#include "load.hpp"
 
 namespace {
 
-const char* usage = R"(usage: actorchat-bench chaos URL [options]
+const char* usage = R"(usage: actorchat-bench MODE URL [options]
+URL is http://HOST:PORT (or ws://HOST:PORT). Options: --flag VALUE or
+--flag=VALUE. Every mode: --json FILE (report as JSON, "-" for stdout),
+--quiet (no progress line).
 
-Runs rounds of randomly chosen client faults against the chat server at URL
-(http://HOST:PORT or ws://HOST:PORT) while a talker broadcasts numbered
-messages in a room of its own and observers check that none is lost.
+load   clients send at a fixed total rate; latency from a timestamp in each
+       message; server CPU and RSS from its /metrics
+  --clients N (200)  --senders N (10)  --rate MSGS_PER_S (100, all senders)
+  --duration S (10)  --warmup S (1)  --private FRACTION (0)  --payload B (64)
+  --rooms N (1)  --threads N (2)  --connect-rate N (2000)  --csv FILE
+  (--csv appends one line, with a header if the file is new)
 
-options (--flag VALUE or --flag=VALUE):
-  --rounds N        fault rounds (default 100)
-  --seed S          random seed, for replay (default: random, printed)
-  --kinds LIST      comma-separated subset of: reset, fin_mid_frame,
-                    half_open, never_read, cut_handshake, cut_http
-                    (default: all)
-  --observers N     observer clients (default 2)
-  --rate R          talker messages per second, under the server's rate
-                    limit (default 10)
-  --settle SECONDS  how long to wait for the server to drop faulted sessions;
-                    at least its heartbeat timeout (default 70)
-  --json FILE       also write the report as JSON to FILE ("-": stdout)
-  --quiet           no progress line
+idle   hold N connections; server RSS per connection
+  --clients N (5000)  --hold S (5)  --threads N (2)  --connect-rate N (2000)
 
-exit status: 0 when nothing was lost, leaked or refused a new login.
+chaos  rounds of random client faults while observers check that no message
+       is lost (exit 1 if anything was lost or leaked)
+  --rounds N (100)  --seed S (random)  --observers N (2)  --rate R (10)
+  --kinds LIST (all of: reset,fin_mid_frame,half_open,never_read,
+               cut_handshake,cut_http)
+  --settle S (70; at least the server's heartbeat timeout)
 )";
+
+struct cli {
+  std::string mode, url;
+  std::map<std::string, std::string> values;
+  bool quiet = false;
+};
+
+int fail(const std::string& msg) {
+  std::cerr << "actorchat-bench: " << msg << "\n";
+  return 2;
+}
 
 bool parse_url(const std::string& url, std::string& host, uint16_t& port) {
   auto rest = url;
@@ -43,26 +57,48 @@ bool parse_url(const std::string& url, std::string& host, uint16_t& port) {
       rest = rest.substr(std::string{scheme}.size());
   rest = rest.substr(0, rest.find('/'));
   auto colon = rest.rfind(':');
-  if (colon == std::string::npos) {
-    host = rest;
-    port = 80;
-    return !host.empty();
-  }
   host = rest.substr(0, colon);
-  try {
+  port = 80;
+  if (colon != std::string::npos) {
     auto p = std::stoi(rest.substr(colon + 1));
     if (p <= 0 || p > 65535)
       return false;
     port = static_cast<uint16_t>(p);
-  } catch (...) {
-    return false;
   }
   return !host.empty();
 }
 
-int fail(const std::string& msg) {
-  std::cerr << "actorchat-bench: " << msg << "\n";
-  return 2;
+/// The value of --name, parsed by `convert`, or `fallback`.
+template <class T, class F>
+T get(cli& c, const std::string& name, T fallback, F convert) {
+  auto it = c.values.find(name);
+  if (it == c.values.end())
+    return fallback;
+  auto value = it->second;
+  c.values.erase(it);
+  return convert(value);
+}
+
+int as_int(const std::string& s) { return std::stoi(s); }
+double as_double(const std::string& s) { return std::stod(s); }
+std::string as_string(const std::string& s) { return s; }
+
+void write_json(const std::string& file, const std::string& json) {
+  if (file.empty())
+    return;
+  if (file == "-")
+    std::cout << json << '\n';
+  else
+    std::ofstream{file} << json << '\n';
+}
+
+/// Many connections need many files: raise the soft limit to the hard one.
+void raise_file_limit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+  }
 }
 
 } // namespace
@@ -73,87 +109,120 @@ int main(int argc, char** argv) {
     std::cout << usage;
     return args.empty() ? 2 : 0;
   }
-  if (args[0] != "chaos")
-    return fail("unknown mode '" + args[0] + "' (see --help)");
-  bench::chaos_options opts;
-  opts.seed = std::random_device{}();
-  std::string json_file;
-  bool quiet = false;
-  bool have_url = false;
-  try {
-    for (std::size_t i = 1; i < args.size(); ++i) {
-      auto arg = args[i];
-      if (arg.rfind("--", 0) != 0) {
-        if (have_url || !parse_url(arg, opts.host, opts.port))
-          return fail("bad URL '" + arg + "'");
-        have_url = true;
-        continue;
-      }
-      if (arg == "--quiet") {
-        quiet = true;
-        continue;
-      }
-      std::string name = arg, value;
-      if (auto eq = arg.find('='); eq != std::string::npos) {
-        name = arg.substr(0, eq);
-        value = arg.substr(eq + 1);
-      } else if (i + 1 < args.size()) {
-        value = args[++i];
-      } else {
-        return fail(name + " needs a value");
-      }
-      if (name == "--rounds")
-        opts.rounds = std::stoi(value);
-      else if (name == "--seed")
-        opts.seed = std::stoull(value);
-      else if (name == "--kinds")
-        opts.kinds = bench::parse_kinds(value);
-      else if (name == "--observers")
-        opts.observers = std::stoi(value);
-      else if (name == "--rate")
-        opts.talk_rate = std::stod(value);
-      else if (name == "--settle")
-        opts.settle = std::chrono::milliseconds(
-            static_cast<long>(std::stod(value) * 1000));
-      else if (name == "--json")
-        json_file = value;
+  cli c;
+  c.mode = args[0];
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    const auto& arg = args[i];
+    if (arg == "--quiet") {
+      c.quiet = true;
+    } else if (arg.rfind("--", 0) == 0) {
+      auto eq = arg.find('=');
+      if (eq != std::string::npos)
+        c.values[arg.substr(2, eq - 2)] = arg.substr(eq + 1);
+      else if (i + 1 < args.size())
+        c.values[arg.substr(2)] = args[++i];
       else
-        return fail("unknown option " + name + " (see --help)");
+        return fail(arg + " needs a value");
+    } else if (c.url.empty()) {
+      c.url = arg;
+    } else {
+      return fail("unexpected argument '" + arg + "'");
     }
-  } catch (const std::exception& e) {
-    return fail(std::string{"bad option value: "} + e.what());
   }
-  if (!have_url)
-    return fail("missing URL (see --help)");
-  if (opts.rounds < 1 || opts.observers < 1 || opts.talk_rate <= 0)
-    return fail("--rounds, --observers and --rate must be positive");
-
+  if (c.mode != "load" && c.mode != "idle" && c.mode != "chaos")
+    return fail("unknown mode '" + c.mode + "' (see --help)");
+  std::string host;
+  uint16_t port = 0;
+  try {
+    if (c.url.empty() || !parse_url(c.url, host, port))
+      return fail("missing or bad URL (see --help)");
+  } catch (const std::exception&) {
+    return fail("bad URL '" + c.url + "'");
+  }
+  raise_file_limit();
   bool tty = ::isatty(STDERR_FILENO);
   auto progress = [&](const std::string& line) {
-    if (quiet)
+    if (c.quiet)
       return;
     if (tty)
       std::cerr << "\r\033[K" << line << std::flush;
     else
       std::cerr << line << '\n';
   };
-  bench::chaos_report report;
+  auto end_progress = [&] {
+    if (tty && !c.quiet)
+      std::cerr << "\r\033[K" << std::flush;
+  };
   try {
-    report = bench::run_chaos(opts, progress);
+    auto json_file = get(c, "json", std::string{}, as_string);
+    if (c.mode == "chaos") {
+      bench::chaos_options o;
+      o.host = host;
+      o.port = port;
+      o.rounds = get(c, "rounds", o.rounds, as_int);
+      o.seed = get(c, "seed", static_cast<uint64_t>(std::random_device{}()),
+                   [](const std::string& s) { return std::stoull(s); });
+      o.observers = get(c, "observers", o.observers, as_int);
+      o.talk_rate = get(c, "rate", o.talk_rate, as_double);
+      o.kinds = get(c, "kinds", o.kinds, bench::parse_kinds);
+      o.settle = std::chrono::milliseconds(static_cast<long>(
+        get(c, "settle", 70.0, as_double) * 1000));
+      if (!c.values.empty())
+        return fail("unknown option --" + c.values.begin()->first);
+      if (o.rounds < 1 || o.observers < 1 || o.talk_rate <= 0)
+        return fail("--rounds, --observers and --rate must be positive");
+      auto r = bench::run_chaos(o, progress);
+      end_progress();
+      std::cout << bench::to_text(r);
+      write_json(json_file, bench::to_json(r));
+      bool clean = r.observer_messages_lost == 0 &&
+                   r.observer_out_of_order == 0 && r.sessions_leaked == 0 &&
+                   r.relogin_failed == 0;
+      return clean ? 0 : 1;
+    }
+    bench::load_options o;
+    o.host = host;
+    o.port = port;
+    o.clients = get(c, "clients", c.mode == "idle" ? 5000 : o.clients, as_int);
+    o.threads = get(c, "threads", o.threads, as_int);
+    o.connect_rate = get(c, "connect-rate", o.connect_rate, as_double);
+    if (c.mode == "idle") {
+      auto hold = get(c, "hold", 5.0, as_double);
+      if (!c.values.empty())
+        return fail("unknown option --" + c.values.begin()->first);
+      auto r = bench::run_idle(o, hold, progress);
+      end_progress();
+      std::cout << bench::to_text(r);
+      write_json(json_file, bench::to_json(r));
+      return r.connect_failures == 0 ? 0 : 1;
+    }
+    o.senders = get(c, "senders", o.senders, as_int);
+    o.rate = get(c, "rate", o.rate, as_double);
+    o.duration = get(c, "duration", o.duration, as_double);
+    o.warmup = get(c, "warmup", o.warmup, as_double);
+    o.private_fraction = get(c, "private", o.private_fraction, as_double);
+    o.payload = get(c, "payload", o.payload, as_int);
+    o.rooms = get(c, "rooms", o.rooms, as_int);
+    auto csv_file = get(c, "csv", std::string{}, as_string);
+    if (!c.values.empty())
+      return fail("unknown option --" + c.values.begin()->first);
+    if (o.clients < 1 || o.senders < 1 || o.rate <= 0 || o.duration <= 0)
+      return fail("--clients, --senders, --rate and --duration must be "
+                  "positive");
+    auto r = bench::run_load(o, progress);
+    end_progress();
+    std::cout << bench::to_text(r);
+    write_json(json_file, bench::to_json(r));
+    if (!csv_file.empty()) {
+      bool fresh = !std::ifstream{csv_file}.good();
+      std::ofstream csv{csv_file, std::ios::app};
+      if (fresh)
+        csv << bench::csv_header() << '\n';
+      csv << bench::to_csv(r) << '\n';
+    }
+    return r.lost() == 0 ? 0 : 1;
   } catch (const std::exception& e) {
-    if (tty && !quiet)
-      std::cerr << '\n';
-    return fail(std::string{"cannot run against the server: "} + e.what());
+    end_progress();
+    return fail(e.what());
   }
-  if (tty && !quiet)
-    std::cerr << "\r\033[K";
-  std::cout << bench::to_text(report);
-  if (json_file == "-")
-    std::cout << bench::to_json(report) << '\n';
-  else if (!json_file.empty())
-    std::ofstream{json_file} << bench::to_json(report) << '\n';
-  bool clean = report.observer_messages_lost == 0 &&
-               report.observer_out_of_order == 0 &&
-               report.sessions_leaked == 0 && report.relogin_failed == 0;
-  return clean ? 0 : 1;
 }

@@ -60,6 +60,7 @@ chat_server::chat_server(const server_options& opts)
   d.bind = opts.bind;
   log::set_level(opts.log_level);
   d.cfg.set("scheduler.max-threads", opts.actor_threads);
+  d.cfg.set("scheduler.policy", caf::atom_from_string(opts.scheduler));
   d.sys.emplace(d.cfg);
   auto registry = spawn_registry(*d.sys, d.ctx);
   d.srv.emplace(d.ctx, *d.sys, registry, opts.www);

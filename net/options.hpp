@@ -16,6 +16,10 @@ struct server_options {
   std::string www;       // default: the source tree's www/
   int io_threads = 1;    // Asio threads
   int actor_threads = 2; // CAF scheduler threads
+  /// CAF scheduler: "sharing" (workers sleep on a condition variable) or
+  /// "stealing" (workers poll with short sleeps: more CPU when lightly
+  /// loaded).
+  std::string scheduler = "sharing";
   log::level log_level = log::level::info;
   limits lim;
 

@@ -92,6 +92,9 @@ TEST_CASE("/metrics exposes every fixed name in Prometheus text format",
   }
   CHECK(srv.metric("chat_sessions") == 1);
   CHECK(srv.metric("chat_rooms") == 1);
+  // The standard process metrics, so any tool can compute cost per delivery.
+  CHECK(srv.metric("process_resident_memory_bytes") > 1e6);
+  CHECK(srv.metric("process_cpu_seconds_total") >= 0);
 }
 
 TEST_CASE("/ws/<name> without an upgrade gets 426", "[e2e][http]") {

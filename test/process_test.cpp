@@ -10,6 +10,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,13 +25,18 @@ namespace {
 /// `listening on` line.
 class server_process {
 public:
-  explicit server_process(std::vector<std::string> args) {
+  /// A non-zero `max_files` caps the child's open-files limit.
+  explicit server_process(std::vector<std::string> args, rlim_t max_files = 0) {
     int fds[2];
     REQUIRE(::pipe(fds) == 0);
     pid_ = ::fork();
     REQUIRE(pid_ >= 0);
     if (pid_ == 0) {
       ::dup2(fds[1], STDERR_FILENO);
+      if (max_files) {
+        rlimit lim{max_files, max_files};
+        ::setrlimit(RLIMIT_NOFILE, &lim);
+      }
       ::close(fds[0]);
       std::vector<char*> argv{const_cast<char*>(ACTORCHAT_BINARY)};
       for (auto& a : args)
@@ -156,4 +162,30 @@ TEST_CASE("a port in use is a clear error, exit 1", "[e2e][process]") {
   auto out = second.read_until(std::regex{"cannot start"});
   CHECK(out.find("cannot start") != std::string::npos);
   CHECK(second.wait_exit(5s) == 1);
+}
+
+TEST_CASE("running out of file descriptors does not stop the acceptor",
+          "[e2e][process][connections]") {
+  // 64 files in all, but no connection limit: accept() hits EMFILE.
+  server_process proc{{"--port", "0", "--max-connections", "100000"}, 64};
+  auto port = proc.port();
+  std::vector<std::unique_ptr<raw_socket>> flood;
+  for (int i = 0; i < 100; ++i)
+    flood.push_back(std::make_unique<raw_socket>(port));
+  auto out = proc.read_until(std::regex{"accept failed"});
+  CHECK(out.find("accept failed") != std::string::npos);
+  flood.clear();
+  // Files are free again: the server accepts and answers.
+  bool served = false;
+  for (int i = 0; i < 100 && !served; ++i) {
+    try {
+      served = http_get(port, "/healthz").status == 200;
+    } catch (const std::exception&) {
+    }
+    if (!served)
+      std::this_thread::sleep_for(50ms);
+  }
+  CHECK(served);
+  proc.signal(SIGTERM);
+  CHECK(proc.wait_exit(5s) == 0);
 }
