@@ -25,7 +25,6 @@ using join_atom = caf::atom_constant<caf::atom("join")>;
 using leave_atom = caf::atom_constant<caf::atom("leave")>;
 using members_atom = caf::atom_constant<caf::atom("members")>;
 using publish_atom = caf::atom_constant<caf::atom("publish")>;
-using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
 using ws_text_atom = caf::atom_constant<caf::atom("ws_text")>;
 using ws_binary_atom = caf::atom_constant<caf::atom("ws_binary")>;
 using ws_down_atom = caf::atom_constant<caf::atom("ws_down")>;
@@ -73,8 +72,7 @@ inline bool is(const caf::error& err, chat_errc code) {
          err.code() == static_cast<uint8_t>(code);
 }
 
-// -- the connection edge (implemented by net/)
-// ---------------------------------
+// -- the connection edge (implemented by net/) --------------------------------
 
 /// The connection a session writes to. Implementations must be callable from
 /// any thread and must never block: they hand the work to the connection's
@@ -88,21 +86,53 @@ public:
   virtual void close(uint16_t code, std::string reason) = 0;
 };
 
+/// A session's connection, as rooms and peers hold it: they write chat
+/// frames straight to it, one hop, without a detour through the session's
+/// mailbox. Never keeps the connection alive. Local to one process: a later
+/// multi-node design must route remote members through their sessions.
+struct connection_ref {
+  std::weak_ptr<outbound> out;
+
+  /// Sends `f` if the connection still exists; false otherwise.
+  bool send(const frame& f) const {
+    if (auto conn = out.lock()) {
+      conn->send(f);
+      return true;
+    }
+    return false;
+  }
+  bool same(const connection_ref& other) const {
+    return !out.owner_before(other.out) && !other.out.owner_before(out);
+  }
+};
+
+/// Why a session joins a room, which decides the frame the room sends it
+/// first (before any broadcast can reach it). CAF serialises enums itself.
+enum class entry : uint8_t {
+  login,    // `welcome`
+  join,     // its own `presence` `join` (the acknowledgement of `join`)
+  reattach, // `presence` `reset` (the room failed and was restarted)
+};
+
+} // namespace chat
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::connection_ref)
+
+namespace chat {
+
 // -- typed actor interfaces
 // ------------------------------------------------------
 
-/// session: one per WebSocket connection.
+/// session: one per WebSocket connection; speaks JSON with its client.
 ///  (ws_text, text, arrival_ns)  client text frame; arrival_ns is steady-clock
 ///                               nanoseconds when the frame was read
 ///  (ws_binary, arrival_ns)      client binary frame (refused: `unsupported`)
 ///  (ws_down, reason)            the connection is gone; the session ends
-///  (deliver, frame)             a frame for this client (room or peer)
 ///  (shutdown)                   the server stops: close with 1001
 using session_actor =
     caf::typed_actor<caf::reacts_to<ws_text_atom, std::string, int64_t>,
                      caf::reacts_to<ws_binary_atom, int64_t>,
                      caf::reacts_to<ws_down_atom, std::string>,
-                     caf::reacts_to<deliver_atom, frame>,
                      caf::reacts_to<shutdown_atom>>;
 
 /// What a room needs of its owner (the registry): to hear that it emptied.
@@ -111,36 +141,39 @@ using room_owner =
     caf::typed_actor<caf::reacts_to<room_empty_atom, std::string>>;
 
 /// room: members and one total order of messages.
-///  (join, session, user) -> (members)  adds a member (monitored), sends the
-///        `join` presence to every member, the joiner included (its ack)
+///  (join, session, user, conn, entry) -> (members)  adds a member
+///        (monitored): `join` presence to the others, then the joiner's
+///        first frame (see `entry`) straight to its connection
 ///  (leave, session) -> (ok)     removes a member; `leave` presence to the
 ///        rest; the reply queues behind every delivery made to that member
 ///  (publish, from_user, msg) -> (id)  assigns id and ts, encodes the frame
-///        once and delivers it to every member, the sender included; the
-///        reply comes after every delivery is queued, so a session that waits
-///        for it keeps its own messages in order across rooms and peers
+///        once and queues it on every member's connection, the sender's
+///        included; the reply comes after, so a session that waits for it
+///        keeps its own messages in order across rooms and peers
 ///  (members) -> (sorted names)
 ///  (close_room) -> (closed)     ends the room if it is still empty
 using room_actor = caf::typed_actor<
-    caf::replies_to<join_atom, session_actor,
-                    std::string>::with<std::vector<std::string>>,
+    caf::replies_to<join_atom, session_actor, std::string, connection_ref,
+                    entry>::with<std::vector<std::string>>,
     caf::replies_to<leave_atom, session_actor>::with<caf::ok_atom>,
     caf::replies_to<publish_atom, std::string, std::string>::with<uint64_t>,
     caf::replies_to<members_atom>::with<std::vector<std::string>>,
     caf::replies_to<close_room_atom>::with<bool>>;
 
 /// registry: logged-in names and the room directory.
-///  (login, user, session) -> (ok) | chat_errc::name_taken
+///  (login, user, session, conn) -> (ok) | chat_errc::name_taken
 ///        the name stays taken until the session terminates (monitored)
-///  (lookup, user) -> (session) | chat_errc::unknown_user
+///  (lookup, user) -> (session, conn) | chat_errc::unknown_user
 ///  (join, room) -> (room)       finds or spawns the room; a session that finds
 ///        it gone (an emptied room just closed) asks again
 ///  (members, room) -> (sorted names)   empty for a room that does not exist
 ///  (room_empty, room)           asks the room to close unless it is `lobby`
 ///  (shutdown)                   every session closes with 1001
 using registry_actor = caf::typed_actor<
-    caf::replies_to<login_atom, std::string, session_actor>::with<caf::ok_atom>,
-    caf::replies_to<lookup_atom, std::string>::with<session_actor>,
+    caf::replies_to<login_atom, std::string, session_actor,
+                    connection_ref>::with<caf::ok_atom>,
+    caf::replies_to<lookup_atom, std::string>::with<session_actor,
+                                                    connection_ref>,
     caf::replies_to<join_atom, std::string>::with<room_actor>,
     caf::replies_to<members_atom, std::string>::with<std::vector<std::string>>,
     caf::reacts_to<room_empty_atom, std::string>,

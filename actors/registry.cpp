@@ -12,7 +12,11 @@ namespace {
 struct registry_state {
   static inline const char* name = "registry";
   context* ctx = nullptr;
-  std::unordered_map<std::string, session_actor> sessions;
+  struct login {
+    session_actor session;
+    connection_ref conn;
+  };
+  std::unordered_map<std::string, login> sessions;
   std::unordered_map<caf::actor_addr, std::string> names_by_addr;
   std::unordered_map<std::string, room_actor> rooms;
   std::unordered_map<caf::actor_addr, std::string> rooms_by_addr;
@@ -72,8 +76,8 @@ void on_down(registry_ptr self, const caf::down_msg& dm) {
 /// On the server's exit request: end every session and room, then itself.
 void on_exit(registry_ptr self, const caf::exit_msg& msg) {
   auto& st = self->state;
-  for (auto& [name, session] : st.sessions)
-    self->send_exit(session, msg.reason);
+  for (auto& [name, login] : st.sessions)
+    self->send_exit(login.session, msg.reason);
   for (auto& [name, room] : st.rooms)
     self->send_exit(room, msg.reason);
   self->quit(msg.reason);
@@ -85,21 +89,21 @@ registry_actor::behavior_type registry_impl(registry_ptr self, context* ctx) {
   self->set_exit_handler([self](caf::exit_msg& msg) { on_exit(self, msg); });
   find_or_spawn_room(self, lobby_room);
   return {
-      [self](login_atom, const std::string& user,
-             const session_actor& who) -> caf::result<caf::ok_atom> {
+      [self](login_atom, const std::string& user, const session_actor& who,
+             const connection_ref& conn) -> caf::result<caf::ok_atom> {
         auto& st = self->state;
-        if (!st.sessions.emplace(user, who).second)
+        if (!st.sessions.emplace(user, registry_state::login{who, conn}).second)
           return make_error(chat_errc::name_taken);
         st.names_by_addr.emplace(who.address(), user);
         self->monitor(who);
         st.ctx->stats.sessions.fetch_add(1);
         return caf::ok_atom::value;
       },
-      [self](lookup_atom,
-             const std::string& user) -> caf::result<session_actor> {
+      [self](lookup_atom, const std::string& user)
+          -> caf::result<session_actor, connection_ref> {
         auto& st = self->state;
         if (auto it = st.sessions.find(user); it != st.sessions.end())
-          return it->second;
+          return {it->second.session, it->second.conn};
         return make_error(chat_errc::unknown_user);
       },
       [self](join_atom, const std::string& room) {
@@ -131,8 +135,8 @@ registry_actor::behavior_type registry_impl(registry_ptr self, context* ctx) {
                 });
       },
       [self](shutdown_atom) {
-        for (auto& [name, session] : self->state.sessions)
-          self->send(session, shutdown_atom::value);
+        for (auto& [name, login] : self->state.sessions)
+          self->send(login.session, shutdown_atom::value);
       },
   };
 }

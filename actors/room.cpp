@@ -12,6 +12,7 @@ namespace {
 struct member {
   session_actor handle;
   std::string user;
+  connection_ref conn;
 };
 
 struct room_state {
@@ -39,10 +40,27 @@ struct room_state {
 
 using room_ptr = room_actor::stateful_pointer<room_state>;
 
-/// Sends one encoded frame to every member: one encoding, shared by all.
-void fan_out(room_ptr self, const frame& f) {
+/// Queues one encoded frame on every member's connection: one encoding,
+/// shared by all; returns how many connections took it.
+std::size_t fan_out(room_ptr self, const frame& f) {
+  std::size_t sent = 0;
   for (const auto& m : self->state.members)
-    self->send(m.handle, deliver_atom::value, f);
+    sent += m.conn.send(f) ? 1 : 0;
+  return sent;
+}
+
+/// The first frame a new member gets, before any broadcast can reach it.
+std::string greeting(const room_state& st, const std::string& user, entry how,
+                     const std::vector<std::string>& names) {
+  switch (how) {
+  case entry::login:
+    return codec::encode_welcome(user, st.room, names);
+  case entry::reattach:
+    return codec::encode_reset(st.room, names);
+  case entry::join:
+    break;
+  }
+  return codec::encode_presence("join", user, st.room);
 }
 
 /// Removes a member and tells the rest; the removed session gets nothing more.
@@ -67,16 +85,18 @@ room_actor::behavior_type room_impl(room_ptr self, std::string name,
   self->set_down_handler(
       [self](caf::down_msg& dm) { remove_member(self, dm.source); });
   return {
-      [self](join_atom, session_actor who,
-             std::string& user) -> std::vector<std::string> {
+      [self](join_atom, session_actor who, std::string& user,
+             connection_ref& conn, entry how) -> std::vector<std::string> {
         auto& st = self->state;
         if (st.find(who.address()) == st.members.end()) {
           fan_out(self,
                   frame::make(codec::encode_presence("join", user, st.room)));
           self->monitor(who);
-          st.members.push_back(member{std::move(who), std::move(user)});
+          st.members.push_back(member{std::move(who), user, conn});
         }
-        return st.sorted_names();
+        auto names = st.sorted_names();
+        conn.send(frame::make(greeting(st, user, how, names)));
+        return names;
       },
       [self](leave_atom, const session_actor& who) {
         remove_member(self, who.address());
@@ -86,11 +106,11 @@ room_actor::behavior_type room_impl(room_ptr self, std::string name,
              const std::string& msg) -> uint64_t {
         auto& st = self->state;
         auto id = st.ctx->next_message_id();
-        fan_out(self, frame::make(codec::encode(codec::chat_message{
-                          id, codec::now_ms(), from, "", st.room, msg})));
+        auto sent =
+            fan_out(self, frame::make(codec::encode(codec::chat_message{
+                              id, codec::now_ms(), from, "", st.room, msg})));
         st.ctx->stats.broadcasts.fetch_add(1, std::memory_order_relaxed);
-        st.ctx->stats.deliveries.fetch_add(st.members.size(),
-                                           std::memory_order_relaxed);
+        st.ctx->stats.deliveries.fetch_add(sent, std::memory_order_relaxed);
         return id;
       },
       [self](members_atom) { return self->state.sorted_names(); },

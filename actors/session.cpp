@@ -70,35 +70,27 @@ void refuse(session_ptr self, error_code code, std::string_view detail) {
   self->quit();
 }
 
-/// Why a session enters a room, which decides what its client is told.
-enum class entry {
-  login,    // `welcome`
-  join,     // nothing here: the `join` ack was queued before
-  reattach, // `presence` `reset`: the room failed and was restarted
-};
-
 /// Asks the registry for room `name` and becomes a member. Awaited, like
 /// every step of a join, so client frames sent meanwhile wait their turn.
 void enter_room(session_ptr self, std::string name, entry how,
                 int attempts_left);
 
-/// Becomes a member of `room`; retries through the registry if the room
-/// closed in between (it was empty and nobody had joined yet).
+/// Becomes a member of `room`, which sends our client its first frame for
+/// the room (welcome, join ack or reset) before anything else of the room.
+/// Retries through the registry if the room closed in between (it was empty
+/// and nobody had joined yet).
 void join_members(session_ptr self, room_actor room, std::string name,
                   entry how, int attempts_left) {
-  self->request(room, caf::infinite, join_atom::value, handle(self),
-                self->state.user)
+  auto& st = self->state;
+  self->request(room, caf::infinite, join_atom::value, handle(self), st.user,
+                connection_ref{st.out}, how)
       .await(
-          [self, room, name, how](std::vector<std::string>& members) {
+          [self, room, name](std::vector<std::string>&) {
             auto& st = self->state;
             st.room = room;
             st.room_name = name;
             // If the room fails, we hear it and join its restarted successor.
             self->monitor(room);
-            if (how == entry::login)
-              st.send(codec::encode_welcome(st.user, name, members));
-            else if (how == entry::reattach)
-              st.send(codec::encode_reset(name, members));
           },
           [self, name, how, attempts_left](caf::error& err) {
             if (attempts_left > 1) {
@@ -123,26 +115,23 @@ void enter_room(session_ptr self, std::string name, entry how,
 }
 
 /// Moves to room `name`. The client sees, in this order: everything the old
-/// room sent it, the `join` presence for the new room (its ack), then the new
-/// room's messages. So: leave first and wait for the old room's reply, which
-/// queues behind every delivery it made to us; queue the ack behind those in
-/// our own mailbox; only then join the new room.
+/// room sent it, the `join` ack for the new room, then the new room's
+/// messages. So: leave first and wait for the old room's reply (it comes
+/// after every frame the old room queued for us), then join the new room,
+/// which queues the ack before any of its own messages.
 void switch_room(session_ptr self, std::string name) {
   auto& st = self->state;
-  auto ack = frame::make(codec::encode_presence("join", st.user, name));
   auto old_room = std::move(st.room);
   self->demonitor(old_room.address());
   st.room = nullptr;
   st.room_name.clear();
   self->request(old_room, caf::infinite, leave_atom::value, handle(self))
       .await(
-          [self, name, ack](caf::ok_atom) {
-            self->send(handle(self), deliver_atom::value, ack);
+          [self, name](caf::ok_atom) {
             enter_room(self, name, entry::join, join_attempts);
           },
-          [self, name, ack](caf::error&) {
+          [self, name](caf::error&) {
             // The old room is gone, and with it anything it could still send.
-            self->send(handle(self), deliver_atom::value, ack);
             enter_room(self, name, entry::join, join_attempts);
           });
 }
@@ -169,19 +158,18 @@ void on_whisper(session_ptr self, codec::whisper_request& req) {
   auto& st = self->state;
   self->request(st.registry, caf::infinite, lookup_atom::value, req.to)
       .await(
-          [self, to = req.to, msg = std::move(req.msg)](session_actor& peer) {
+          [self, to = req.to, msg = std::move(req.msg)](session_actor&,
+                                                        connection_ref& peer) {
             auto& st = self->state;
             auto id = st.ctx->next_message_id();
             auto f = frame::make(codec::encode(codec::chat_message{
                 id, codec::now_ms(), st.user, to, "", msg}));
-            self->send(peer, deliver_atom::value, f);
-            uint64_t copies = 1;
-            if (peer != handle(self)) {
-              // The echo goes through our own mailbox, behind deliveries that
-              // are already queued for us, so our client sees our order.
-              self->send(handle(self), deliver_atom::value, f);
-              copies = 2;
-            }
+            // Straight to both connections: anything a room queued for
+            // either of them before our lookup reply stays ahead.
+            uint64_t copies = peer.send(f) ? 1 : 0;
+            connection_ref own{st.out};
+            if (!peer.same(own))
+              copies += own.send(f) ? 1 : 0;
             st.ctx->stats.privates.fetch_add(1, std::memory_order_relaxed);
             st.ctx->stats.deliveries.fetch_add(copies,
                                                std::memory_order_relaxed);
@@ -245,7 +233,7 @@ void on_text(session_ptr self, std::string& text, int64_t arrival_ns) {
 /// Claims the name, then enters the lobby. Awaited: client frames wait.
 void log_in(session_ptr self) {
   self->request(self->state.registry, caf::infinite, login_atom::value,
-                self->state.user, handle(self))
+                self->state.user, handle(self), connection_ref{self->state.out})
       .await(
           [self](caf::ok_atom) {
             enter_room(self, lobby_room, entry::login, join_attempts);
@@ -311,10 +299,6 @@ session_actor::behavior_type session_impl(session_ptr self,
                         "binary frames are not supported; send JSON text");
       },
       [self](ws_down_atom, const std::string&) { self->quit(); },
-      [self](deliver_atom, const frame& f) {
-        if (auto conn = self->state.out.lock())
-          conn->send(f);
-      },
       [self](shutdown_atom) {
         self->state.close(close_going_away, "server shutting down");
       },

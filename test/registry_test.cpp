@@ -10,7 +10,8 @@ TEST_CASE_METHOD(actor_fixture, "the registry refuses a taken name",
   caf::scoped_actor self{*sys};
   auto fake = caf::actor_cast<session_actor>(self);
   bool refused = false;
-  self->request(registry, 1s, login_atom::value, std::string{"alice"}, fake)
+  self->request(registry, 1s, login_atom::value, std::string{"alice"}, fake,
+                connection_ref{})
       .receive(
           [](caf::ok_atom) { FAIL("a taken name was granted"); },
           [&](caf::error& err) { refused = is(err, chat_errc::name_taken); });
@@ -24,12 +25,16 @@ TEST_CASE_METHOD(actor_fixture,
   auto alice = login("alice");
   caf::scoped_actor self{*sys};
   self->request(registry, 1s, lookup_atom::value, std::string{"alice"})
-      .receive([&](session_actor& s) { CHECK(s == alice.session); },
-               [](caf::error&) { FAIL("alice not found"); });
+      .receive(
+          [&](session_actor& s, connection_ref& conn) {
+            CHECK(s == alice.session);
+            CHECK(conn.out.lock() == alice.conn);
+          },
+          [](caf::error&) { FAIL("alice not found"); });
   bool unknown = false;
   self->request(registry, 1s, lookup_atom::value, std::string{"zed"})
       .receive(
-          [](session_actor&) { FAIL("zed found"); },
+          [](session_actor&, connection_ref&) { FAIL("zed found"); },
           [&](caf::error& err) { unknown = is(err, chat_errc::unknown_user); });
   CHECK(unknown);
 }
@@ -46,7 +51,8 @@ TEST_CASE_METHOD(actor_fixture,
   bool gone = false;
   for (int i = 0; i < 100 && !gone; ++i) {
     self->request(registry, 1s, lookup_atom::value, std::string{"alice"})
-        .receive([](session_actor&) {}, [&](caf::error&) { gone = true; });
+        .receive([](session_actor&, connection_ref&) {},
+                 [&](caf::error&) { gone = true; });
     if (!gone)
       std::this_thread::sleep_for(10ms);
   }

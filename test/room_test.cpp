@@ -8,14 +8,12 @@ using namespace chat;
 
 namespace {
 
-/// A stand-in session that forwards every delivery to a fake connection.
-session_actor::behavior_type recorder(session_actor::pointer,
-                                      std::shared_ptr<fake_connection> conn) {
+/// A stand-in session: the room writes to its fake connection directly.
+session_actor::behavior_type idle_session(session_actor::pointer) {
   return {
       [](ws_text_atom, const std::string&, int64_t) {},
       [](ws_binary_atom, int64_t) {},
       [](ws_down_atom, const std::string&) {},
-      [conn](deliver_atom, const frame& f) { conn->send(f); },
       [](shutdown_atom) {},
   };
 }
@@ -37,16 +35,23 @@ TEST_CASE_METHOD(actor_fixture,
       .receive([&](room_actor& r) { room = r; }, [](caf::error&) { FAIL(""); });
   std::vector<member_probe> members(3);
   for (std::size_t i = 0; i < members.size(); ++i) {
-    members[i].handle = sys->spawn(recorder, members[i].conn);
+    members[i].handle = sys->spawn(idle_session);
     self->request(room, 1s, join_atom::value, members[i].handle,
-                  "m" + std::to_string(i))
+                  "m" + std::to_string(i), connection_ref{members[i].conn},
+                  entry::join)
         .receive(
             [&](std::vector<std::string>& names) {
               CHECK(names.size() == i + 1);
             },
             [](caf::error&) { FAIL("join failed"); });
   }
-  // m0 saw m1 and m2 join; m1 saw m2; m2 saw nobody join (it is the joiner).
+  // Each joiner's first frame is its own join ack, before anything else.
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    auto ack = members[i].conn->expect("presence");
+    CHECK(ack["user"] == "m" + std::to_string(i));
+    CHECK(ack["event"] == "join");
+  }
+  // m0 saw m1 and m2 join; m1 saw m2; m2 saw nobody join after itself.
   CHECK(members[0].conn->expect("presence")["user"] == "m1");
   CHECK(members[0].conn->expect("presence")["user"] == "m2");
   CHECK(members[1].conn->expect("presence")["user"] == "m2");
@@ -85,14 +90,16 @@ TEST_CASE_METHOD(actor_fixture,
   self->request(registry, 1s, join_atom::value, std::string{"r"})
       .receive([&](room_actor& r) { room = r; }, [](caf::error&) { FAIL(""); });
   member_probe a, b;
-  a.handle = sys->spawn(recorder, a.conn);
-  b.handle = sys->spawn(recorder, b.conn);
+  a.handle = sys->spawn(idle_session);
+  b.handle = sys->spawn(idle_session);
   for (auto* m : {&a, &b})
     self->request(room, 1s, join_atom::value, m->handle,
-                  std::string{m == &a ? "a" : "b"})
+                  std::string{m == &a ? "a" : "b"}, connection_ref{m->conn},
+                  entry::login)
         .receive([](std::vector<std::string>&) {},
                  [](caf::error&) { FAIL(""); });
-  a.conn->expect("presence");
+  CHECK(a.conn->expect("welcome")["users"] == json::array({"a"}));
+  CHECK(a.conn->expect("presence")["user"] == "b");
   caf::anon_send_exit(b.handle, caf::exit_reason::kill);
   auto left = a.conn->expect("presence");
   CHECK(left["event"] == "leave");
