@@ -72,8 +72,8 @@ private:
       // A malformed escape is an invalid name; the session refuses it.
       auto user = percent_decode(name).value_or(std::string{});
       stream_.expires_never();
-      start_websocket(std::move(stream_), std::move(slot_), std::move(req),
-                      std::move(user), srv_);
+      start_websocket(stream_.release_socket(), std::move(slot_),
+                      std::move(req), std::move(user), srv_);
       return;
     }
     send(route(req));

@@ -96,11 +96,11 @@ std::vector<flag> all_flags() {
        std::to_string(d.actor_threads),
        integer(&server_options::actor_threads, 1, 256)},
       {"scheduler", "POLICY", "CAF scheduler: sharing or stealing", d.scheduler,
-     [](server_options& o, const std::string& v) {
-       o.scheduler = v;
-       return v == "sharing" || v == "stealing";
-     }},
-    {"heartbeat-timeout", "SECONDS",
+       [](server_options& o, const std::string& v) {
+         o.scheduler = v;
+         return v == "sharing" || v == "stealing";
+       }},
+      {"heartbeat-timeout", "SECONDS",
        "close a connection silent this long (pinged at half of it)",
        secs(d.lim.heartbeat_timeout), seconds(&limits::heartbeat_timeout)},
       {"handshake-timeout", "SECONDS",

@@ -14,7 +14,7 @@ struct server_options {
   std::string bind = "127.0.0.1";
   uint16_t port = 8080;
   std::string www;       // default: the source tree's www/
-  int io_threads = 1;    // Asio threads
+  int io_threads = 2;    // Asio threads
   int actor_threads = 2; // CAF scheduler threads
   /// CAF scheduler: "sharing" (workers sleep on a condition variable) or
   /// "stealing" (workers poll with short sleeps: more CPU when lightly

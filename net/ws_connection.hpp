@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
@@ -14,9 +14,9 @@ namespace chat::net {
 using upgrade_request =
     boost::beast::http::request<boost::beast::http::string_body>;
 
-/// Completes the upgrade of `stream`, then runs a session logged in as
+/// Completes the upgrade of `socket`, then runs a session logged in as
 /// `user` (percent-decoded; the session validates it).
-void start_websocket(boost::beast::tcp_stream stream, connection_slot slot,
+void start_websocket(boost::asio::ip::tcp::socket socket, connection_slot slot,
                      upgrade_request req, std::string user,
                      server_context& srv);
 
