@@ -5,7 +5,6 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -41,7 +40,9 @@ std::string join_names(const json& names) {
 /// [alice,bob]`, `presence join bob dev`, `message alice@dev: hi`,
 /// `message bob->alice: psst`, `error unknown_user`.
 std::string summarize(const std::string& text) {
-  auto j = json::parse(text);
+  auto j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object())
+    return text;
   auto type = j.value("type", "");
   if (type == "welcome")
     return "welcome " + j.value("user", "") + " " + j.value("room", "") + " " +
@@ -56,8 +57,8 @@ std::string summarize(const std::string& text) {
   if (type == "message") {
     auto to = j.value("to_user", "");
     if (to.empty())
-      return "message " + j.value("from_user", "") + "@" +
-             j.value("room", "") + ": " + j.value("msg", "");
+      return "message " + j.value("from_user", "") + "@" + j.value("room", "") +
+             ": " + j.value("msg", "");
     return "message " + j.value("from_user", "") + "->" + to + ": " +
            j.value("msg", "");
   }
@@ -68,24 +69,30 @@ std::string summarize(const std::string& text) {
   return text;
 }
 
-/// The fake connection: records every frame and the close, in call order.
-/// Everything runs on the test thread, so it needs no lock.
+/// The fake connection: writes every frame and the close, in call order, to
+/// a tape that outlives it (so a test can destroy the connection, as the
+/// network layer does after a read error, and still read what it got).
+/// Everything runs on the test thread: no lock.
 class recording_connection : public outbound {
 public:
-  void send(frame f) override { log_.push_back(summarize(f.str())); }
+  explicit recording_connection(std::shared_ptr<strings> tape)
+      : tape_(std::move(tape)) {}
+  void send(frame f) override { tape_->push_back(summarize(f.str())); }
   void close(uint16_t code, std::string) override {
-    log_.push_back("close " + std::to_string(code));
+    tape_->push_back("close " + std::to_string(code));
   }
-  /// What was recorded since the last call.
-  strings take() { return std::exchange(log_, {}); }
 
 private:
-  strings log_;
+  std::shared_ptr<strings> tape_;
 };
 
 struct client {
-  std::shared_ptr<recording_connection> conn;
+  std::shared_ptr<strings> tape;
+  std::shared_ptr<recording_connection> conn; // sessions hold weak_ptrs
   session_actor session;
+
+  /// What the connection got since the last call.
+  strings take() { return std::exchange(*tape, {}); }
 };
 
 /// A real actor system on the test coordinator, the real registry, and
@@ -118,8 +125,7 @@ struct deterministic_fixture {
 
   // -- naming ----------------------------------------------------------------
 
-  template <class Handle>
-  void name(const Handle& h, std::string n) {
+  template <class Handle> void name(const Handle& h, std::string n) {
     names[h.id()] = std::move(n);
   }
 
@@ -132,17 +138,18 @@ struct deterministic_fixture {
 
   /// Spawns a session for `user`; it does not run yet.
   client connect(const std::string& user, const std::string& label) {
-    auto conn = std::make_shared<recording_connection>();
+    auto tape = std::make_shared<strings>();
+    auto conn = std::make_shared<recording_connection>(tape);
     auto s = spawn_session(*sys, registry, conn, user, ctx);
     name(s, label);
-    return {conn, s};
+    return {tape, conn, s};
   }
 
   /// A session that has logged in and entered the lobby.
   client login(const std::string& user) {
     auto c = connect(user, user);
     sched->run();
-    auto frames = c.conn->take();
+    auto frames = c.take();
     REQUIRE(frames.size() == 1);
     REQUIRE(frames[0].rfind("welcome " + user + " lobby", 0) == 0);
     return c;
@@ -172,15 +179,14 @@ struct deterministic_fixture {
 
   template <class Handle>
   static caf::scheduled_actor* actor_of(const Handle& h) {
-    auto ptr =
-        dynamic_cast<caf::scheduled_actor*>(caf::actor_cast<caf::abstract_actor*>(h));
+    auto ptr = dynamic_cast<caf::scheduled_actor*>(
+        caf::actor_cast<caf::abstract_actor*>(h));
     REQUIRE(ptr != nullptr);
     return ptr;
   }
 
   /// A mailbox element as the checks spell it: what, then `<- sender`.
-  /// Replies read `reply` (or `error`), atoms their name, `deliver` adds the
-  /// frame it carries.
+  /// Replies read `reply` (or `error`), other messages their atom.
   std::string describe(caf::mailbox_element& x) const {
     auto& msg = x.content();
     std::string what;
@@ -199,29 +205,51 @@ struct deterministic_fixture {
     }
     if (!from.empty())
       what += " <- " + from;
-    if (msg.match_elements<deliver_atom, frame>())
-      what += " (" + summarize(msg.get_as<frame>(1).str()) + ")";
+    if (x.mid.is_response() && msg.match_elements<caf::error>())
+      what += ": " + render(msg.get_as<caf::error>(0));
     return what;
   }
 
-  static std::vector<caf::mailbox_element*> elements(caf::scheduled_actor* self) {
+  std::string render(const caf::error& err) const {
+    if (is(err, chat_errc::name_taken))
+      return "name_taken";
+    if (is(err, chat_errc::unknown_user))
+      return "unknown_user";
+    return sys->render(err);
+  }
+
+  static std::vector<caf::mailbox_element*>
+  elements(caf::scheduled_actor* self) {
     std::vector<caf::mailbox_element*> result;
     self->mailbox().fetch_more();
-    self->mailbox().queue().peek_all(
-        [&](const caf::mailbox_element& x) {
-          result.push_back(const_cast<caf::mailbox_element*>(&x));
-        });
+    self->mailbox().queue().peek_all([&](const caf::mailbox_element& x) {
+      result.push_back(const_cast<caf::mailbox_element*>(&x));
+    });
     return result;
   }
 
   /// Every message waiting in the mailbox, in order (without those that an
   /// awaiting actor already skipped).
-  template <class Handle>
-  strings mailbox(const Handle& h) const {
+  template <class Handle> strings mailbox(const Handle& h) const {
     strings result;
     for (auto* x : elements(actor_of(h)))
       result.push_back(describe(*x));
     return result;
+  }
+
+  /// The first value of the first reply of type `T` waiting for `c`.
+  template <class T> T reply_value(const client& c) const {
+    for (auto* x : elements(actor_of(c.session)))
+      if (x->mid.is_response() && x->content().match_element<T>(0))
+        return x->content().get_as<T>(0);
+    FAIL("no such reply in " << name_of(c.session.id()) << "'s mailbox");
+    return T{};
+  }
+
+  /// Whether the actor has ended (and cleaned up: monitors were told).
+  template <class Handle> static bool terminated(const Handle& h) {
+    return caf::actor_cast<caf::abstract_actor*>(h)->getf(
+        caf::abstract_actor::is_cleaned_up_flag);
   }
 
   /// Whether the actor waits for one response (`request(...).await`): then
@@ -255,8 +283,7 @@ struct deterministic_fixture {
   }
 
   /// Runs actor `h` for exactly one message, after checking it is `what`.
-  template <class Handle>
-  void step(const Handle& h, const std::string& what) {
+  template <class Handle> void step(const Handle& h, const std::string& what) {
     INFO("step: " << name_of(h.id()) << " handles " << what
                   << "; actors with work: " << jobs());
     REQUIRE(sched->prioritize(h));
@@ -270,107 +297,388 @@ struct deterministic_fixture {
 
   // -- queries ---------------------------------------------------------------
 
-  /// Asks the registry while nothing else runs, so a query never reorders a
-  /// race.
-  template <class R, class... Ts>
-  caf::expected<R> ask(Ts&&... xs) {
+  /// Asks the registry while nothing else runs (so that a query never
+  /// reorders a race); `on_value` takes the reply. Returns the error reply.
+  template <class F, class... Ts> caf::error ask(F on_value, Ts&&... xs) {
     REQUIRE_FALSE(sched->has_job());
     caf::scoped_actor self{*sys};
     auto rh = self->request(registry, caf::infinite, std::forward<Ts>(xs)...);
     sched->run();
-    REQUIRE_FALSE(self->mailbox().empty());
-    caf::expected<R> result{caf::sec::unexpected_response};
-    rh.receive([&](R& x) { result = std::move(x); },
-               [&](caf::error& err) { result = std::move(err); });
+    REQUIRE_FALSE(self->mailbox().empty()); // else receive would block
+    caf::error result;
+    rh.receive(on_value, [&](caf::error& err) { result = std::move(err); });
     return result;
   }
 
   room_actor room(const std::string& n) {
-    auto r = ask<room_actor>(join_atom::value, n);
-    REQUIRE(r);
-    name(*r, n);
-    return *r;
+    room_actor result;
+    auto err = ask([&](room_actor& r) { result = r; }, join_atom::value, n);
+    REQUIRE_FALSE(err);
+    name(result, n);
+    return result;
   }
 
   strings members(const std::string& room_name) {
-    auto r = ask<strings>(members_atom::value, room_name);
-    REQUIRE(r);
-    return *r;
+    strings result;
+    auto err = ask([&](strings& xs) { result = std::move(xs); },
+                   members_atom::value, room_name);
+    REQUIRE_FALSE(err);
+    return result;
   }
 
   caf::expected<session_actor> lookup(const std::string& user) {
-    return ask<session_actor>(lookup_atom::value, user);
+    session_actor result;
+    auto err = ask([&](session_actor& s, connection_ref&) { result = s; },
+                   lookup_atom::value, user);
+    if (err)
+      return err;
+    return result;
   }
 };
 
 } // namespace
 
-// -- 1. logout racing a private message --------------------------------------
+// -- 1. a logout racing a private message -------------------------------------
 
 TEST_CASE_METHOD(deterministic_fixture,
-                 "a whisper racing its recipient's logout is echoed if the "
-                 "registry still knows her and refused if it does not",
+                 "a whisper racing its recipient's logout is delivered while "
+                 "the registry still lists her and refused once it does not",
                  "[actors][deterministic]") {
   auto alice = login("alice");
   auto bob = login("bob");
   auto lobby = room("lobby");
-  CHECK(alice.conn->take() == strings{"presence join bob lobby"});
+  CHECK(alice.take() == strings{"presence join bob lobby"});
+  auto deliveries = ctx.stats.deliveries.load();
+  // Whatever the order: alice's name ends up free, bob alone in the lobby.
+  auto after_the_race = [&] {
+    REQUIRE_FALSE(sched->has_job());
+    auto gone = lookup("alice");
+    REQUIRE_FALSE(gone);
+    CHECK(is(gone.error(), chat_errc::unknown_user));
+    CHECK(ctx.stats.sessions.load() == 1);
+    CHECK(members("lobby") == strings{"bob"});
+  };
   // At once: bob whispers to alice, and alice's connection goes down.
   whisper(bob, "alice", "psst");
   connection_down(alice);
-  SECTION("lookup first, while alice's session is still alive: the frame "
-          "queues behind her ws_down and is dropped") {
+  SECTION("the lookup first, while alice's connection object still exists: "
+          "it takes the frame after its ws_down was sent") {
     step(bob, "ws_text");            // lookup -> registry (bob awaits)
-    step(registry, "lookup <- bob"); // alice is listed: her handle
-    step(bob, "reply <- registry");  // deliver -> alice, echo -> bob
-    CHECK(mailbox(alice) ==
-          strings{"ws_down", "deliver <- bob (message bob->alice: psst)"});
-    step(alice, "ws_down"); // quits; the deliver behind it is dropped
-    step(bob, "deliver <- bob (message bob->alice: psst)");
+    step(registry, "lookup <- bob"); // alice is listed: session, connection
+    step(bob, "reply <- registry");  // frame -> both connections, directly
+    CHECK(alice.take() == strings{"message bob->alice: psst"});
+    CHECK(bob.take() == strings{"message bob->alice: psst"});
+    step(alice, "ws_down"); // her session ends
+    CHECK(terminated(alice.session));
     step(registry, "down_msg <- alice");
     step(lobby, "down_msg <- alice"); // leave -> bob
-    step(bob, "deliver <- lobby (presence leave alice lobby)");
-    REQUIRE_FALSE(sched->has_job());
-    CHECK(bob.conn->take() ==
-          strings{"message bob->alice: psst", "presence leave alice lobby"});
+    after_the_race();
+    CHECK(alice.take().empty()); // not even a close: the client is gone
+    CHECK(bob.take() == strings{"presence leave alice lobby"});
     CHECK(ctx.stats.privates.load() == 1);
+    CHECK(ctx.stats.deliveries.load() == deliveries + 2);
   }
-  SECTION("lookup first, after alice's session ended but before the registry "
-          "saw it: the frame goes to a dead session") {
+  SECTION("the lookup first, after alice's session ended and her connection "
+          "was destroyed: the frame is dropped, bob still gets his echo") {
     step(bob, "ws_text");   // lookup -> registry
-    step(alice, "ws_down"); // quits: down -> registry (behind the lookup)
+    step(alice, "ws_down"); // her session ends: down -> registry, lobby
+    alice.conn.reset();     // as the network layer frees it after the error
     CHECK(mailbox(registry) == strings{"lookup <- bob", "down_msg <- alice"});
-    step(registry, "lookup <- bob"); // alice is still listed
-    step(bob, "reply <- registry");  // deliver -> dead alice, echo -> bob
-    step(bob, "deliver <- bob (message bob->alice: psst)");
+    step(registry, "lookup <- bob"); // still listed: a dead connection ref
+    step(bob, "reply <- registry");  // alice's copy is dropped
+    CHECK(bob.take() == strings{"message bob->alice: psst"});
     step(registry, "down_msg <- alice");
     step(lobby, "down_msg <- alice");
-    step(bob, "deliver <- lobby (presence leave alice lobby)");
-    REQUIRE_FALSE(sched->has_job());
-    CHECK(bob.conn->take() ==
-          strings{"message bob->alice: psst", "presence leave alice lobby"});
+    after_the_race();
+    CHECK(alice.take().empty());
+    CHECK(bob.take() == strings{"presence leave alice lobby"});
+    CHECK(ctx.stats.privates.load() == 1);
+    CHECK(ctx.stats.deliveries.load() == deliveries + 1);
+  }
+  SECTION("the lookup first, but the lobby announces alice's leave before "
+          "the registry answers: bob sees her leave, then his echo") {
+    step(bob, "ws_text");   // lookup -> registry
+    step(alice, "ws_down"); // her session ends: down -> registry, lobby
+    step(lobby, "down_msg <- alice");
+    CHECK(bob.take() == strings{"presence leave alice lobby"});
+    CHECK(mailbox(registry) == strings{"lookup <- bob", "down_msg <- alice"});
+    step(registry, "lookup <- bob"); // still listed
+    step(bob, "reply <- registry");  // frame -> both connections
+    step(registry, "down_msg <- alice");
+    after_the_race();
+    // Her connection object still existed: it took the frame after her
+    // leave was announced (a real one drops it: its read loop has ended).
+    CHECK(alice.take() == strings{"message bob->alice: psst"});
+    CHECK(bob.take() == strings{"message bob->alice: psst"});
     CHECK(ctx.stats.privates.load() == 1);
   }
   SECTION("the registry sees alice's session end first: bob hears "
           "unknown_user") {
-    step(alice, "ws_down"); // quits: down -> registry, lobby
-    step(bob, "ws_text");   // lookup -> registry (behind the down_msg)
+    step(alice, "ws_down"); // her session ends: down -> registry, lobby
+    step(bob, "ws_text");   // lookup -> registry, behind the down_msg
     CHECK(mailbox(registry) == strings{"down_msg <- alice", "lookup <- bob"});
     step(registry, "down_msg <- alice"); // alice's name is free
     step(registry, "lookup <- bob");     // unknown_user
-    step(bob, "error <- registry");
+    step(bob, "error <- registry: unknown_user");
+    CHECK(bob.take() == strings{"error unknown_user"});
     step(lobby, "down_msg <- alice");
-    step(bob, "deliver <- lobby (presence leave alice lobby)");
-    REQUIRE_FALSE(sched->has_job());
-    CHECK(bob.conn->take() ==
-          strings{"error unknown_user", "presence leave alice lobby"});
+    after_the_race();
+    CHECK(alice.take().empty());
+    CHECK(bob.take() == strings{"presence leave alice lobby"});
     CHECK(ctx.stats.privates.load() == 0);
+    CHECK(ctx.stats.deliveries.load() == deliveries);
   }
-  // Alice's connection got nothing after it went down, not even a close.
-  CHECK(alice.conn->take().empty());
-  auto gone = lookup("alice");
-  REQUIRE_FALSE(gone);
-  CHECK(is(gone.error(), chat_errc::unknown_user));
-  CHECK(ctx.stats.sessions.load() == 1);
-  CHECK(members("lobby") == strings{"bob"});
+}
+
+// -- 2. two logins racing for one name ----------------------------------------
+
+TEST_CASE_METHOD(deterministic_fixture,
+                 "of two sessions logging in as one name, the one whose login "
+                 "the registry handles first wins",
+                 "[actors][deterministic]") {
+  auto lobby = room("lobby");
+  // Two connections ask for "carol" at once; neither session has run yet.
+  auto first = connect("carol", "carol#1");
+  auto second = connect("carol", "carol#2");
+  auto race = [&](client& winner, client& loser) {
+    auto w = name_of(winner.session.id());
+    auto l = name_of(loser.session.id());
+    CHECK(mailbox(registry) == strings{"login <- " + w, "login <- " + l});
+    step(registry, "login <- " + w); // ok: the name is taken
+    step(registry, "login <- " + l); // name_taken
+    step(loser,
+         "error <- registry: name_taken"); // error frame, close 1008, ends
+    CHECK(loser.take() == strings{"error name_taken", "close 1008"});
+    CHECK(terminated(loser.session));
+    step(winner, "reply <- registry"); // join lobby -> registry
+    step(registry, "join <- " + w);
+    step(winner, "reply <- registry"); // join -> lobby
+    step(lobby, "join <- " + w);       // welcome -> winner's connection
+    CHECK(winner.take() == strings{"welcome carol lobby [carol]"});
+    step(winner, "reply <- lobby");
+    REQUIRE_FALSE(sched->has_job());
+    CHECK(winner.take().empty());
+    CHECK(loser.take().empty());
+    auto carol = lookup("carol");
+    REQUIRE(carol);
+    CHECK(*carol == winner.session);
+    CHECK(ctx.stats.sessions.load() == 1);
+    CHECK(members("lobby") == strings{"carol"});
+  };
+  SECTION("the first session's login reaches the registry first") {
+    step(first, "(init)"); // login -> registry
+    step(second, "(init)");
+    race(first, second);
+  }
+  SECTION("the second session's login reaches the registry first") {
+    step(second, "(init)");
+    step(first, "(init)");
+    race(second, first);
+  }
+}
+
+// -- 3. a join racing a broadcast ---------------------------------------------
+
+TEST_CASE_METHOD(deterministic_fixture,
+                 "a message said while someone joins the room reaches the "
+                 "joiner only if the room handles the join first",
+                 "[actors][deterministic]") {
+  auto alice = login("alice");
+  auto bob = login("bob");
+  join(alice, "dev");
+  sched->run();
+  auto lobby = room("lobby");
+  auto dev = room("dev");
+  CHECK(alice.take() ==
+        strings{"presence join bob lobby", "presence join alice dev"});
+  CHECK(bob.take() == strings{"presence leave alice lobby"});
+  // At once: alice says "hi" in dev, and bob asks to join dev.
+  say(alice, "hi");
+  join(bob, "dev");
+  // Bob's way to dev, awaiting each reply: leave the lobby, ask the registry
+  // for dev, send the join to dev.
+  // Whichever order: both end up in dev, and nothing else arrives.
+  auto after_the_race = [&] {
+    REQUIRE_FALSE(sched->has_job());
+    CHECK(alice.take().empty());
+    CHECK(bob.take().empty());
+    CHECK(members("dev") == strings{"alice", "bob"});
+    CHECK(members("lobby").empty());
+  };
+  auto bob_heads_for_dev = [&] {
+    step(bob, "ws_text");                  // leave -> lobby
+    step(lobby, "leave <- bob");           // empty: room_empty -> registry
+    step(bob, "reply <- lobby");           // join dev -> registry
+    step(registry, "room_empty <- lobby"); // the lobby never closes
+    step(registry, "join <- bob");
+    step(bob, "reply <- registry"); // join -> dev
+  };
+  SECTION("the room handles the publish first: bob does not get it") {
+    step(alice, "ws_text"); // publish -> dev (alice awaits the id)
+    bob_heads_for_dev();
+    CHECK(mailbox(dev) == strings{"publish <- alice", "join <- bob"});
+    step(dev, "publish <- alice");
+    CHECK(alice.take() == strings{"message alice@dev: hi"});
+    CHECK(bob.take().empty());
+    step(dev, "join <- bob");
+    CHECK(alice.take() == strings{"presence join bob dev"});
+    CHECK(bob.take() == strings{"presence join bob dev"}); // his ack
+    step(alice, "reply <- dev");
+    step(bob, "reply <- dev");
+    after_the_race();
+  }
+  SECTION("the room handles the join first: bob gets it after his join ack") {
+    bob_heads_for_dev();
+    step(alice, "ws_text"); // publish -> dev, behind bob's join
+    CHECK(mailbox(dev) == strings{"join <- bob", "publish <- alice"});
+    step(dev, "join <- bob");
+    CHECK(alice.take() == strings{"presence join bob dev"});
+    CHECK(bob.take() == strings{"presence join bob dev"}); // his ack
+    step(dev, "publish <- alice");
+    CHECK(alice.take() == strings{"message alice@dev: hi"});
+    CHECK(bob.take() == strings{"message alice@dev: hi"});
+    step(bob, "reply <- dev"); // a member of dev from now on
+    step(alice, "reply <- dev");
+    after_the_race();
+  }
+}
+
+// -- 4. an emptied room closing while a join is in flight ---------------------
+
+TEST_CASE_METHOD(deterministic_fixture,
+                 "a join racing the close of its emptied room ends in a live "
+                 "room",
+                 "[actors][deterministic]") {
+  auto alice = login("alice");
+  auto bob = login("bob");
+  join(alice, "dev");
+  sched->run();
+  auto lobby = room("lobby");
+  auto dev = room("dev");
+  alice.take();
+  bob.take();
+  CHECK(ctx.stats.rooms.load() == 2);
+  // At once: alice, dev's only member, disconnects, and bob joins dev.
+  connection_down(alice);
+  join(bob, "dev");
+  // Either way bob is in a live dev, alone, and can talk there.
+  auto after_the_race = [&] {
+    REQUIRE_FALSE(sched->has_job());
+    CHECK(members("dev") == strings{"bob"});
+    CHECK(ctx.stats.rooms.load() == 2);
+    say(bob, "anyone?");
+    sched->run();
+    CHECK(bob.take() == strings{"message bob@dev: anyone?"});
+  };
+  auto bob_leaves_lobby = [&] {
+    step(bob, "ws_text");        // leave -> lobby
+    step(lobby, "leave <- bob"); // empty: room_empty -> registry
+    step(bob, "reply <- lobby"); // join dev -> registry
+  };
+  SECTION("the room closes first: bob's join bounces and he asks again") {
+    step(alice, "ws_down");         // down -> registry, dev
+    step(dev, "down_msg <- alice"); // empty: room_empty -> registry
+    step(registry, "down_msg <- alice");
+    step(registry, "room_empty <- dev"); // close_room -> dev
+    bob_leaves_lobby();
+    step(registry, "room_empty <- lobby");
+    step(registry, "join <- bob");  // dev is still listed: the old one
+    step(bob, "reply <- registry"); // join -> old dev
+    CHECK(mailbox(dev) == strings{"close_room <- registry", "join <- bob"});
+    step(dev, "close_room <- registry"); // empty: it ends; the join bounces
+    CHECK(terminated(dev));
+    CHECK(bob.take().empty());
+    CHECK(mailbox(registry) == strings{"reply <- dev", "down_msg <- dev"});
+    step(registry, "reply <- dev");    // closed: forgets dev
+    step(registry, "down_msg <- dev"); // a normal end: no restart
+    step(bob, "error: system_error(request_receiver_down)"); // asks again
+    step(registry, "join <- bob");                           // spawns a new dev
+    auto new_dev = reply_value<room_actor>(bob);
+    name(new_dev, "new dev");
+    CHECK(new_dev != dev);
+    step(bob, "reply <- registry");        // join -> new dev
+    step(new_dev, "(init) + join <- bob"); // ack -> bob
+    CHECK(bob.take() == strings{"presence join bob dev"});
+    step(bob, "reply <- new dev");
+    CHECK(room("dev") == new_dev);
+    after_the_race();
+  }
+  SECTION("the join reaches the room before the close: the room stays") {
+    step(alice, "ws_down"); // down -> registry, dev
+    bob_leaves_lobby();
+    step(registry, "down_msg <- alice");
+    step(registry, "room_empty <- lobby");
+    step(registry, "join <- bob");
+    step(bob, "reply <- registry"); // join -> dev
+    CHECK(mailbox(dev) == strings{"down_msg <- alice", "join <- bob"});
+    step(dev, "down_msg <- alice"); // empty: room_empty -> registry
+    step(dev, "join <- bob");       // a member again
+    CHECK(bob.take() == strings{"presence join bob dev"}); // his ack
+    step(registry, "room_empty <- dev");                   // close_room -> dev
+    step(dev, "close_room <- registry");                   // not empty: false
+    step(registry, "reply <- dev"); // not closed: dev stays listed
+    step(bob, "reply <- dev");
+    CHECK_FALSE(terminated(dev));
+    CHECK(room("dev") == dev);
+    after_the_race();
+  }
+}
+
+// -- races the server loses today
+// ---------------------------------------------- Each replays an order in which
+// the server breaks PROTOCOL.md and asserts what the protocol promises.
+// [!shouldfail] keeps the suite green while the bug lasts and turns red once
+// the test passes: then drop the tag.
+
+TEST_CASE_METHOD(deterministic_fixture,
+                 "a whisper to a user who just logged in reaches her after "
+                 "her welcome",
+                 "[actors][deterministic][!shouldfail]") {
+  auto alice = login("alice");
+  auto lobby = room("lobby");
+  auto carol = connect("carol", "carol");
+  step(carol, "(init)");               // login -> registry
+  step(registry, "login <- carol");    // carol is listed from now on
+  step(carol, "reply <- registry");    // join lobby -> registry
+  whisper(alice, "carol", "welcome!"); // alice saw nothing yet, but guesses
+  step(alice, "ws_text");              // lookup -> registry
+  step(registry, "join <- carol");
+  step(registry, "lookup <- alice"); // carol's session and connection
+  step(alice, "reply <- registry");  // the frame -> carol's connection now
+  step(carol, "reply <- registry");  // join -> lobby
+  step(lobby, "join <- carol");      // presence -> alice, welcome -> carol
+  step(carol, "reply <- lobby");
+  REQUIRE_FALSE(sched->has_job());
+  // PROTOCOL.md: `welcome` is the first frame after a successful login.
+  CHECK(carol.take() == strings{"welcome carol lobby [alice,carol]",
+                                "message alice->carol: welcome!"});
+}
+
+TEST_CASE_METHOD(deterministic_fixture,
+                 "a users request for a room that closes meanwhile is "
+                 "answered",
+                 "[actors][deterministic][!shouldfail]") {
+  auto alice = login("alice");
+  auto bob = login("bob");
+  join(alice, "dev");
+  sched->run();
+  auto lobby = room("lobby");
+  auto dev = room("dev");
+  alice.take();
+  bob.take();
+  // At once: alice goes back to the lobby (dev empties), and bob asks who is
+  // in dev.
+  join(alice, "lobby");
+  text(bob, {{"type", "users"}, {"room", "dev"}});
+  step(alice, "ws_text");      // leave -> dev
+  step(dev, "leave <- alice"); // empty: room_empty -> registry
+  step(bob, "ws_text");        // members dev -> registry
+  CHECK(mailbox(registry) == strings{"room_empty <- dev", "members <- bob"});
+  step(registry, "room_empty <- dev"); // close_room -> dev
+  step(registry, "members <- bob");    // delegated to dev, still listed
+  CHECK(mailbox(dev) == strings{"close_room <- registry", "members <- bob"});
+  step(dev, "close_room <- registry"); // empty: it ends; members bounces
+  step(bob, "error: system_error(request_receiver_down)"); // only logged
+  // PROTOCOL.md: `users` is the answer to `users`; dev is gone, so: empty.
+  CHECK(bob.take() == strings{"users dev []"});
 }
