@@ -1,7 +1,7 @@
 #include "actors/metrics.hpp"
 
+#include <cstdio>
 #include <fstream>
-#include <iomanip>
 #include <sstream>
 
 #include <unistd.h>
@@ -58,10 +58,44 @@ const char* to_string(disconnect_reason r) {
   return "unknown";
 }
 
+const char* to_string(actor_kind k) {
+  switch (k) {
+  case actor_kind::registry:
+    return "registry";
+  case actor_kind::room:
+    return "room";
+  case actor_kind::session:
+    return "session";
+  case actor_kind::count_:
+    break;
+  }
+  return "unknown";
+}
+
+void metrics::observe_delivery(int64_t ns) {
+  if (ns < 0)
+    ns = 0;
+  auto secs = static_cast<double>(ns) * 1e-9;
+  size_t i = 0;
+  while (i < delivery_buckets.size() && secs > delivery_buckets[i])
+    ++i;
+  delivery_counts[i].fetch_add(1, std::memory_order_relaxed);
+  delivery_ns_sum.fetch_add(static_cast<uint64_t>(ns),
+                            std::memory_order_relaxed);
+}
+
 namespace {
 
 uint64_t get(const std::atomic<uint64_t>& x) {
   return x.load(std::memory_order_relaxed);
+}
+
+/// A number as Prometheus reads it: `%g` with enough digits, never locale-
+/// or stream-state dependent.
+std::string num(double x, int digits = 15) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*g", digits, x);
+  return buf;
 }
 
 void header(std::ostringstream& out, const char* name, const char* type,
@@ -126,14 +160,39 @@ std::string metrics::render() const {
     out << "chat_disconnects_total{reason=\""
         << to_string(static_cast<disconnect_reason>(i)) << "\"} "
         << get(disconnects[i]) << '\n';
+  header(out, "chat_actor_messages_total", "counter",
+         "Messages handled, by actor kind.");
+  for (size_t i = 0; i < actor_messages.size(); ++i)
+    out << "chat_actor_messages_total{actor=\""
+        << to_string(static_cast<actor_kind>(i)) << "\"} "
+        << get(actor_messages[i]) << '\n';
+  header(out, "chat_actor_mailbox_max", "gauge",
+         "Largest mailbox depth seen, by actor kind.");
+  for (size_t i = 0; i < actor_mailbox_max.size(); ++i)
+    out << "chat_actor_mailbox_max{actor=\""
+        << to_string(static_cast<actor_kind>(i)) << "\"} "
+        << get(actor_mailbox_max[i]) << '\n';
+  header(out, "chat_delivery_seconds", "histogram",
+         "From a session receiving a chat frame to its deliveries being "
+         "queued on the recipients' connections.");
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i < delivery_buckets.size(); ++i) {
+    cumulative += get(delivery_counts[i]);
+    out << "chat_delivery_seconds_bucket{le=\"" << num(delivery_buckets[i])
+        << "\"} " << cumulative << '\n';
+  }
+  cumulative += get(delivery_counts.back());
+  out << "chat_delivery_seconds_bucket{le=\"+Inf\"} " << cumulative << '\n'
+      << "chat_delivery_seconds_sum "
+      << num(static_cast<double>(get(delivery_ns_sum)) * 1e-9) << '\n'
+      << "chat_delivery_seconds_count " << cumulative << '\n';
   header(out, "process_cpu_seconds_total", "counter",
          "Total user and system CPU time spent in seconds.");
-  out << std::fixed << std::setprecision(2);
-  out << "process_cpu_seconds_total " << process_cpu_seconds() << '\n';
+  out << "process_cpu_seconds_total " << num(process_cpu_seconds()) << '\n';
   header(out, "process_resident_memory_bytes", "gauge",
          "Resident memory size in bytes.");
-  out << std::setprecision(0);
-  out << "process_resident_memory_bytes " << process_resident_bytes() << '\n';
+  out << "process_resident_memory_bytes " << num(process_resident_bytes())
+      << '\n';
   return out.str();
 }
 

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -42,6 +43,22 @@ enum class disconnect_reason : uint8_t {
 };
 const char* to_string(disconnect_reason r);
 
+/// Steady-clock nanoseconds: the time base of frame arrival and latency.
+inline int64_t steady_now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+/// The kinds of actors, for the per-actor metrics.
+enum class actor_kind : uint8_t { registry, room, session, count_ };
+const char* to_string(actor_kind k);
+
+/// Upper bounds (seconds) of the chat_delivery_seconds histogram buckets.
+inline constexpr std::array<double, 14> delivery_buckets = {
+    0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+    0.01,    0.025,  0.05,    0.1,    0.25,  0.5,    1.0};
+
 struct metrics {
   using counter = std::atomic<uint64_t>;
   std::atomic<int64_t> sessions{0};    // logged-in sessions
@@ -53,6 +70,26 @@ struct metrics {
   std::array<counter, static_cast<size_t>(error_code::count_)> errors{};
   std::array<counter, static_cast<size_t>(disconnect_reason::count_)>
       disconnects{};
+
+  static constexpr auto actor_kinds = static_cast<size_t>(actor_kind::count_);
+  std::array<counter, actor_kinds> actor_messages{};
+  std::array<counter, actor_kinds> actor_mailbox_max{};
+  /// chat_delivery_seconds: non-cumulative counts per bucket, +Inf last.
+  std::array<counter, delivery_buckets.size() + 1> delivery_counts{};
+  counter delivery_ns_sum{0};
+
+  /// One message handled by an actor of `kind`, `mailbox` more waiting.
+  void handled(actor_kind kind, size_t mailbox) {
+    auto i = static_cast<size_t>(kind);
+    actor_messages[i].fetch_add(1, std::memory_order_relaxed);
+    auto seen = actor_mailbox_max[i].load(std::memory_order_relaxed);
+    while (mailbox > seen && !actor_mailbox_max[i].compare_exchange_weak(
+                                 seen, mailbox, std::memory_order_relaxed))
+      ;
+  }
+
+  /// From a session receiving a frame to its deliveries being queued.
+  void observe_delivery(int64_t ns);
 
   void add(error_code c) {
     errors[static_cast<size_t>(c)].fetch_add(1, std::memory_order_relaxed);

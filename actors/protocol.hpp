@@ -31,6 +31,7 @@ using ws_down_atom = caf::atom_constant<caf::atom("ws_down")>;
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
 using room_empty_atom = caf::atom_constant<caf::atom("room_empty")>;
 using close_room_atom = caf::atom_constant<caf::atom("close_room")>;
+using ready_atom = caf::atom_constant<caf::atom("ready")>;
 
 // -- message types
 // -------------------------------------------------------------
@@ -135,10 +136,14 @@ using session_actor =
                      caf::reacts_to<ws_down_atom, std::string>,
                      caf::reacts_to<shutdown_atom>>;
 
-/// What a room needs of its owner (the registry): to hear that it emptied.
+/// What a room needs of its owner (the registry).
 ///  (room_empty, room)           the last member left; the owner may close it
+///  (ready, user, session)       the session's welcome is queued on its
+///        connection: from now on lookups may find it, and a private message
+///        can no longer overtake the welcome
 using room_owner =
-    caf::typed_actor<caf::reacts_to<room_empty_atom, std::string>>;
+    caf::typed_actor<caf::reacts_to<room_empty_atom, std::string>,
+                     caf::reacts_to<ready_atom, std::string, session_actor>>;
 
 /// room: members and one total order of messages.
 ///  (join, session, user, conn, entry) -> (members)  adds a member
@@ -163,7 +168,9 @@ using room_actor = caf::typed_actor<
 /// registry: logged-in names and the room directory.
 ///  (login, user, session, conn) -> (ok) | chat_errc::name_taken
 ///        the name stays taken until the session terminates (monitored)
-///  (lookup, user) -> (session, conn) | chat_errc::unknown_user
+///  (ready, user, session)       from the room that queued its welcome
+///  (lookup, user) -> (session, conn) | chat_errc::unknown_user, also for a
+///        name that is taken but not yet welcomed
 ///  (join, room) -> (room)       finds or spawns the room; a session that finds
 ///        it gone (an emptied room just closed) asks again
 ///  (members, room) -> (sorted names)   empty for a room that does not exist
@@ -172,6 +179,7 @@ using room_actor = caf::typed_actor<
 using registry_actor = caf::typed_actor<
     caf::replies_to<login_atom, std::string, session_actor,
                     connection_ref>::with<caf::ok_atom>,
+    caf::reacts_to<ready_atom, std::string, session_actor>,
     caf::replies_to<lookup_atom, std::string>::with<session_actor,
                                                     connection_ref>,
     caf::replies_to<join_atom, std::string>::with<room_actor>,

@@ -15,6 +15,7 @@ struct registry_state {
   struct login {
     session_actor session;
     connection_ref conn;
+    bool welcomed = false; // lookups find only welcomed sessions
   };
   std::unordered_map<std::string, login> sessions;
   std::unordered_map<caf::actor_addr, std::string> names_by_addr;
@@ -23,6 +24,11 @@ struct registry_state {
 };
 
 using registry_ptr = registry_actor::stateful_pointer<registry_state>;
+
+/// Counts one handled message for /metrics.
+void count(registry_ptr self) {
+  self->state.ctx->stats.handled(actor_kind::registry, self->mailbox().size());
+}
 
 room_actor find_or_spawn_room(registry_ptr self, const std::string& name) {
   auto& st = self->state;
@@ -50,6 +56,7 @@ void forget_room(registry_ptr self, const std::string& name,
 }
 
 void on_down(registry_ptr self, const caf::down_msg& dm) {
+  count(self);
   auto& st = self->state;
   if (auto it = st.names_by_addr.find(dm.source);
       it != st.names_by_addr.end()) {
@@ -91,6 +98,7 @@ registry_actor::behavior_type registry_impl(registry_ptr self, context* ctx) {
   return {
       [self](login_atom, const std::string& user, const session_actor& who,
              const connection_ref& conn) -> caf::result<caf::ok_atom> {
+        count(self);
         auto& st = self->state;
         if (!st.sessions.emplace(user, registry_state::login{who, conn}).second)
           return make_error(chat_errc::name_taken);
@@ -99,24 +107,38 @@ registry_actor::behavior_type registry_impl(registry_ptr self, context* ctx) {
         st.ctx->stats.sessions.fetch_add(1);
         return caf::ok_atom::value;
       },
+      [self](ready_atom, const std::string& user, const session_actor& who) {
+        count(self);
+        auto& st = self->state;
+        if (auto it = st.sessions.find(user);
+            it != st.sessions.end() && it->second.session == who)
+          it->second.welcomed = true;
+      },
       [self](lookup_atom, const std::string& user)
           -> caf::result<session_actor, connection_ref> {
+        count(self);
         auto& st = self->state;
-        if (auto it = st.sessions.find(user); it != st.sessions.end())
+        // A session not yet welcomed is not found: a private message must
+        // not reach its client before the welcome does.
+        if (auto it = st.sessions.find(user);
+            it != st.sessions.end() && it->second.welcomed)
           return {it->second.session, it->second.conn};
         return make_error(chat_errc::unknown_user);
       },
       [self](join_atom, const std::string& room) {
+        count(self);
         return find_or_spawn_room(self, room);
       },
       [self](members_atom,
              const std::string& room) -> caf::result<std::vector<std::string>> {
+        count(self);
         auto& st = self->state;
         if (auto it = st.rooms.find(room); it != st.rooms.end())
           return self->delegate(it->second, members_atom::value);
         return std::vector<std::string>{};
       },
       [self](room_empty_atom, const std::string& name) {
+        count(self);
         auto& st = self->state;
         auto it = st.rooms.find(name);
         if (name == lobby_room || it == st.rooms.end())
@@ -135,6 +157,7 @@ registry_actor::behavior_type registry_impl(registry_ptr self, context* ctx) {
                 });
       },
       [self](shutdown_atom) {
+        count(self);
         for (auto& [name, login] : self->state.sessions)
           self->send(login.session, shutdown_atom::value);
       },

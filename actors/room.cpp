@@ -40,6 +40,11 @@ struct room_state {
 
 using room_ptr = room_actor::stateful_pointer<room_state>;
 
+/// Counts one handled message for /metrics.
+void count(room_ptr self) {
+  self->state.ctx->stats.handled(actor_kind::room, self->mailbox().size());
+}
+
 /// Queues one encoded frame on every member's connection: one encoding,
 /// shared by all; returns how many connections took it.
 std::size_t fan_out(room_ptr self, const frame& f) {
@@ -82,28 +87,36 @@ room_actor::behavior_type room_impl(room_ptr self, std::string name,
   self->state.room = std::move(name);
   self->state.owner = std::move(owner);
   self->state.ctx = ctx;
-  self->set_down_handler(
-      [self](caf::down_msg& dm) { remove_member(self, dm.source); });
+  self->set_down_handler([self](caf::down_msg& dm) {
+    count(self);
+    remove_member(self, dm.source);
+  });
   return {
       [self](join_atom, session_actor who, std::string& user,
              connection_ref& conn, entry how) -> std::vector<std::string> {
+        count(self);
         auto& st = self->state;
         if (st.find(who.address()) == st.members.end()) {
           fan_out(self,
                   frame::make(codec::encode_presence("join", user, st.room)));
           self->monitor(who);
-          st.members.push_back(member{std::move(who), user, conn});
+          st.members.push_back(member{who, user, conn});
         }
         auto names = st.sorted_names();
         conn.send(frame::make(greeting(st, user, how, names)));
+        // Right behind the welcome: peers may find the new user now.
+        if (how == entry::login)
+          self->send(st.owner, ready_atom::value, user, who);
         return names;
       },
       [self](leave_atom, const session_actor& who) {
+        count(self);
         remove_member(self, who.address());
         return caf::ok_atom::value;
       },
       [self](publish_atom, const std::string& from,
              const std::string& msg) -> uint64_t {
+        count(self);
         auto& st = self->state;
         auto id = st.ctx->next_message_id();
         auto sent =
@@ -113,8 +126,12 @@ room_actor::behavior_type room_impl(room_ptr self, std::string name,
         st.ctx->stats.deliveries.fetch_add(sent, std::memory_order_relaxed);
         return id;
       },
-      [self](members_atom) { return self->state.sorted_names(); },
+      [self](members_atom) {
+        count(self);
+        return self->state.sorted_names();
+      },
       [self](close_room_atom) {
+        count(self);
         if (!self->state.members.empty())
           return false;
         self->quit();

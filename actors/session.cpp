@@ -59,6 +59,11 @@ struct session_state {
 
 using session_ptr = session_actor::stateful_pointer<session_state>;
 
+/// Counts one handled message for /metrics.
+void count(session_ptr self) {
+  self->state.ctx->stats.handled(actor_kind::session, self->mailbox().size());
+}
+
 session_actor handle(session_ptr self) {
   return caf::actor_cast<session_actor>(self);
 }
@@ -136,7 +141,7 @@ void switch_room(session_ptr self, std::string name) {
           });
 }
 
-void on_say(session_ptr self, codec::say_request& req) {
+void on_say(session_ptr self, codec::say_request& req, int64_t arrival_ns) {
   auto& st = self->state;
   if (req.room && *req.room != st.room_name) {
     st.send_error(error_code::bad_request,
@@ -147,19 +152,24 @@ void on_say(session_ptr self, codec::say_request& req) {
   // next message of this sender cannot overtake this one anywhere.
   self->request(st.room, caf::infinite, publish_atom::value, st.user,
                 std::move(req.msg))
-      .await([](uint64_t) {},
-             [self](caf::error& err) {
-               log::warn("session " + self->state.user +
-                         ": publish failed: " + self->system().render(err));
-             });
+      .await(
+          [self, arrival_ns](uint64_t) {
+            self->state.ctx->stats.observe_delivery(steady_now_ns() -
+                                                    arrival_ns);
+          },
+          [self](caf::error& err) {
+            log::warn("session " + self->state.user +
+                      ": publish failed: " + self->system().render(err));
+          });
 }
 
-void on_whisper(session_ptr self, codec::whisper_request& req) {
+void on_whisper(session_ptr self, codec::whisper_request& req,
+                int64_t arrival_ns) {
   auto& st = self->state;
   self->request(st.registry, caf::infinite, lookup_atom::value, req.to)
       .await(
-          [self, to = req.to, msg = std::move(req.msg)](session_actor&,
-                                                        connection_ref& peer) {
+          [self, to = req.to, msg = std::move(req.msg),
+           arrival_ns](session_actor&, connection_ref& peer) {
             auto& st = self->state;
             auto id = st.ctx->next_message_id();
             auto f = frame::make(codec::encode(codec::chat_message{
@@ -173,6 +183,7 @@ void on_whisper(session_ptr self, codec::whisper_request& req) {
             st.ctx->stats.privates.fetch_add(1, std::memory_order_relaxed);
             st.ctx->stats.deliveries.fetch_add(copies,
                                                std::memory_order_relaxed);
+            st.ctx->stats.observe_delivery(steady_now_ns() - arrival_ns);
           },
           [self, to = req.to](caf::error& err) {
             if (is(err, chat_errc::unknown_user))
@@ -192,8 +203,9 @@ void on_users(session_ptr self, codec::users_request& req) {
           [self, room](std::vector<std::string>& users) {
             self->state.send(codec::encode_users(room, users));
           },
-          [self](caf::error& err) {
-            log::warn("session: users failed: " + self->system().render(err));
+          [self, room](caf::error&) {
+            // The room closed while asked (it was empty): nobody is in it.
+            self->state.send(codec::encode_users(room, {}));
           });
 }
 
@@ -210,12 +222,12 @@ void on_text(session_ptr self, std::string& text, int64_t arrival_ns) {
     return;
   }
   std::visit(
-      [self, &st](auto& req) {
+      [self, &st, arrival_ns](auto& req) {
         using T = std::decay_t<decltype(req)>;
         if constexpr (std::is_same_v<T, codec::say_request>) {
-          on_say(self, req);
+          on_say(self, req, arrival_ns);
         } else if constexpr (std::is_same_v<T, codec::whisper_request>) {
-          on_whisper(self, req);
+          on_whisper(self, req, arrival_ns);
         } else if constexpr (std::is_same_v<T, codec::join_request>) {
           if (req.room == st.room_name)
             st.send(codec::encode_presence("join", st.user, st.room_name));
@@ -270,6 +282,7 @@ session_actor::behavior_type session_impl(session_ptr self,
     }
   });
   self->set_down_handler([self](caf::down_msg& dm) {
+    count(self);
     auto& st = self->state;
     if (!st.room || dm.source != st.room.address())
       return;
@@ -286,9 +299,11 @@ session_actor::behavior_type session_impl(session_ptr self,
            "whitespace, control characters or '/'");
   return {
       [self](ws_text_atom, std::string& text, int64_t arrival_ns) {
+        count(self);
         on_text(self, text, arrival_ns);
       },
       [self](ws_binary_atom, int64_t arrival_ns) {
+        count(self);
         auto& st = self->state;
         if (!st.take_token(arrival_ns))
           st.send_error(error_code::rate_limited,
@@ -298,8 +313,12 @@ session_actor::behavior_type session_impl(session_ptr self,
           st.send_error(error_code::unsupported,
                         "binary frames are not supported; send JSON text");
       },
-      [self](ws_down_atom, const std::string&) { self->quit(); },
+      [self](ws_down_atom, const std::string&) {
+        count(self);
+        self->quit();
+      },
       [self](shutdown_atom) {
+        count(self);
         self->state.close(close_going_away, "server shutting down");
       },
   };

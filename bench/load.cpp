@@ -1,5 +1,6 @@
 #include "load.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <random>
@@ -7,6 +8,7 @@
 #include <thread>
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -60,13 +62,22 @@ std::string progress_line(fleet& f, uint64_t sent) {
          fixed(s.latency.quantile_ms(0.99)) + " ms";
 }
 
+/// A login-name prefix no earlier run of this process used.
+std::string unique_prefix(const load_options& o) {
+  if (!o.prefix.empty())
+    return o.prefix;
+  static std::atomic<int> runs{0};
+  return "l" + std::to_string(::getpid() % 100000) + "x" +
+         std::to_string(runs++) + "-";
+}
+
 } // namespace
 
 load_report run_load(const load_options& o,
                      const std::function<void(const std::string&)>& progress) {
   load_report r;
   r.opts = o;
-  fleet f{o.host, o.port, o.prefix, o.rooms, o.threads};
+  fleet f{o.host, o.port, unique_prefix(o), o.rooms, o.threads};
   f.connect(o.clients, o.connect_rate, 120s);
   auto& st = f.stats();
   r.connected = st.connected.load();
@@ -175,7 +186,7 @@ idle_report run_idle(const load_options& o, double hold,
   r.clients = o.clients;
   auto start = steady::now();
   r.rss_before = metric_or(o, "process_resident_memory_bytes", -1);
-  fleet f{o.host, o.port, o.prefix, 1, o.threads};
+  fleet f{o.host, o.port, unique_prefix(o), o.rooms, o.threads};
   std::thread report([&] {
     while (f.stats().connected.load() + f.stats().connect_failures.load() <
            static_cast<uint64_t>(o.clients)) {

@@ -22,7 +22,9 @@ struct load_options {
   int rooms = 1;                 // clients spread over this many rooms
   int threads = 2;               // load generator I/O threads
   double connect_rate = 2000;    // new connections per second
-  std::string prefix = "ld";
+  /// Login names are PREFIX<n>; empty: "l<pid>x<run>-", unique per run, so
+  /// runs back to back never meet the previous run's names.
+  std::string prefix;
 };
 
 struct load_report {

@@ -1,5 +1,6 @@
 // actorchat-bench: tools to measure and test a chat server speaking
 // PROTOCOL.md. See `actorchat-bench --help`.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -29,7 +30,8 @@ load   clients send at a fixed total rate; latency from a timestamp in each
   (--csv appends one line, with a header if the file is new)
 
 idle   hold N connections; server RSS per connection
-  --clients N (5000)  --hold S (5)  --threads N (2)  --connect-rate N (2000)
+  --clients N (5000)  --hold S (5)  --rooms N (clients/50)  --threads N (2)
+  --connect-rate N (2000)
 
 chaos  rounds of random client faults while observers check that no message
        is lost (exit 1 if anything was lost or leaked)
@@ -188,6 +190,10 @@ int main(int argc, char** argv) {
     o.connect_rate = get(c, "connect-rate", o.connect_rate, as_double);
     if (c.mode == "idle") {
       auto hold = get(c, "hold", 5.0, as_double);
+      // Every login is announced to its room: spread the clients (50 a
+      // room by default) so the benchmark measures connections, not an
+      // N-squared presence storm.
+      o.rooms = get(c, "rooms", std::max(1, o.clients / 50), as_int);
       if (!c.values.empty())
         return fail("unknown option --" + c.values.begin()->first);
       auto r = bench::run_idle(o, hold, progress);

@@ -22,12 +22,6 @@ constexpr uint16_t close_going_away = 1001;
 constexpr uint16_t close_policy = 1008;
 constexpr uint16_t close_internal_error = 1011;
 
-int64_t steady_now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
 /// Maps a failed read to why the connection ended.
 disconnect_reason reason_of(const beast::error_code& ec) {
   if (ec == websocket::error::closed)

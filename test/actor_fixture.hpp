@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -109,9 +110,22 @@ struct actor_fixture {
     return {conn, s};
   }
 
+  /// A session past its welcome, which peers can find (the registry hears
+  /// `ready` from the room right after the welcome was queued).
   client login(const std::string& user) {
     auto c = connect(user);
     c.conn->expect("welcome");
+    caf::scoped_actor self{*sys};
+    for (int i = 0; i < 200; ++i) {
+      bool found = false;
+      self->request(registry, 1s, chat::lookup_atom::value, user)
+          .receive([&](chat::session_actor&,
+                       chat::connection_ref&) { found = true; },
+                   [](caf::error&) {});
+      if (found)
+        break;
+      std::this_thread::sleep_for(5ms);
+    }
     return c;
   }
 };

@@ -1,0 +1,551 @@
+#!/usr/bin/env node
+// Browser end-to-end test of the actorchat metrics dashboard (www/dashboard.html),
+// driven through headless Chromium with playwright-core.
+//
+//   node dashboard_e2e.mjs /path/to/actorchat /path/to/www
+//
+// Starts the server on a free port, opens the dashboard, makes chat traffic
+// from raw WebSockets in a second page and checks what the dashboard shows.
+// Prints `ok - ...` / `not ok - ...` per check and `N passed, M failed` at the
+// end; exits non-zero on any failure. The whole run is bounded to 60 s.
+// Set E2E_SCREENSHOT=/path.png (1000 px wide) and/or
+// E2E_SCREENSHOT_PHONE=/path.png (375 px wide) to save screenshots of the
+// dashboard with traffic.
+
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const TOTAL_TIMEOUT_MS = 60_000;
+const STARTUP_TIMEOUT_MS = 15_000;
+const WAIT_MS = 6_000; // per expectation; the dashboard polls once a second
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const USERS = ['u1', 'u2', 'u3'];
+const SAYS_PER_USER = 15;
+const SAY_EVERY_MS = 200; // 5 frames/s per session: well under the 20/s limit
+const CANVASES = ['chart-sessions', 'chart-rooms', 'chart-msgs', 'chart-deliveries',
+  'chart-latency', 'chart-cpu', 'chart-rss'];
+const BIG_NUMBERS = ['sessions-now', 'rooms-now', 'msgs-rate-now', 'deliveries-rate-now',
+  'p50-now', 'p99-now'];
+
+let passed = 0;
+let failed = 0;
+let stopping = false; // set once the test tears the server down on purpose
+let server = null;
+let browser = null;
+const serverLog = [];
+let serverExit = null;
+
+function log(line) {
+  process.stdout.write(line + '\n');
+}
+
+function summary() {
+  log(`${passed} passed, ${failed} failed`);
+}
+
+// ---- arguments -------------------------------------------------------------
+
+function usage(msg) {
+  process.stderr.write(`error: ${msg}\nusage: node dashboard_e2e.mjs /path/to/actorchat /path/to/www\n`);
+  process.exit(2);
+}
+
+const [binArg, wwwArg] = process.argv.slice(2);
+if (!binArg || !wwwArg) usage('two arguments are required');
+const BINARY = path.resolve(binArg);
+const WWW = path.resolve(wwwArg);
+if (!existsSync(BINARY)) usage(`server binary not found: ${BINARY}`);
+if (!existsSync(WWW) || !statSync(WWW).isDirectory()) usage(`www directory not found: ${WWW}`);
+if (!existsSync(path.join(WWW, 'dashboard.html'))) usage(`no dashboard.html in ${WWW}`);
+if (!existsSync(CHROMIUM)) usage(`chromium not found at ${CHROMIUM} (set CHROMIUM_PATH)`);
+
+// ---- clean-up, always ----------------------------------------------------
+
+async function stopServer() {
+  if (!server || serverExit) return;
+  const exited = new Promise((resolve) => server.once('exit', resolve));
+  server.kill('SIGTERM');
+  const t = setTimeout(() => {
+    log('# server did not exit within 5 s of SIGTERM; sending SIGKILL');
+    server.kill('SIGKILL');
+  }, 5000);
+  await exited;
+  clearTimeout(t);
+}
+
+async function cleanup() {
+  if (browser) {
+    const b = browser;
+    browser = null;
+    await Promise.race([b.close().catch(() => {}), new Promise((r) => setTimeout(r, 5000))]);
+  }
+  await stopServer();
+}
+
+function dumpServerLog() {
+  if (serverLog.length === 0) return;
+  log('# last server output:');
+  for (const l of serverLog.slice(-40)) log('#   ' + l);
+}
+
+const watchdog = setTimeout(async () => {
+  log(`not ok - the whole test finished within ${TOTAL_TIMEOUT_MS / 1000} s`);
+  failed += 1;
+  dumpServerLog();
+  summary();
+  if (server && !serverExit) server.kill('SIGKILL');
+  await Promise.race([cleanup(), new Promise((r) => setTimeout(r, 3000))]);
+  process.exit(1);
+}, TOTAL_TIMEOUT_MS);
+
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, async () => {
+    log(`# interrupted by ${sig}`);
+    await cleanup();
+    process.exit(130);
+  });
+}
+
+// ---- server --------------------------------------------------------------
+
+function startServer() {
+  return new Promise((resolve, reject) => {
+    const args = ['--port', '0', '--www', WWW, '--log-level', 'info'];
+    log(`# starting ${BINARY} ${args.join(' ')}`);
+    server = spawn(BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let done = false;
+    const timer = setTimeout(() => {
+      if (done) return;
+      done = true;
+      reject(new Error(`server printed no "listening on http://..." line within ${STARTUP_TIMEOUT_MS / 1000} s`));
+    }, STARTUP_TIMEOUT_MS);
+    const onLine = (line) => {
+      serverLog.push(line);
+      if (serverLog.length > 500) serverLog.shift();
+      if (process.env.E2E_VERBOSE) log('# server: ' + line);
+      const m = line.match(/listening on (https?:\/\/[^\s"']+)/);
+      if (m && !done) {
+        done = true;
+        clearTimeout(timer);
+        resolve(m[1].replace(/[.,;/]+$/, ''));
+      }
+    };
+    createInterface({ input: server.stdout }).on('line', onLine);
+    createInterface({ input: server.stderr }).on('line', onLine);
+    server.on('error', (e) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      reject(new Error(`cannot start server: ${e.message}`));
+    });
+    server.on('exit', (code, signal) => {
+      serverExit = { code, signal };
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      reject(new Error(`server exited before listening (code ${code}, signal ${signal})`));
+    });
+  });
+}
+
+// ---- checks ----------------------------------------------------------------
+
+async function check(description, fn) {
+  try {
+    await fn();
+    passed += 1;
+    log(`ok - ${description}`);
+    return true;
+  } catch (e) {
+    failed += 1;
+    const msg = String((e && e.message) || e).split('\n')[0];
+    log(`not ok - ${description}: ${msg}`);
+    return false;
+  }
+}
+
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+async function textOf(page, id) {
+  return page.evaluate((i) => {
+    const el = document.getElementById(i);
+    return el ? el.textContent.trim() : null;
+  }, id);
+}
+
+// Waits until the trimmed text of #id matches the regular expression `re`
+// (a RegExp is passed as its source: the page's CSP rules out eval).
+async function waitForId(page, id, re, what, timeout = WAIT_MS) {
+  try {
+    await page.waitForFunction(
+      ([i, src]) => {
+        const el = document.getElementById(i);
+        return !!el && new RegExp(src, 'u').test(el.textContent.trim());
+      },
+      [id, re.source],
+      { timeout, polling: 100 },
+    );
+  } catch (_) {
+    throw new Error(`#${id} is ${JSON.stringify(await textOf(page, id))}, wanted ${what} within ${timeout} ms`);
+  }
+}
+
+async function getMetrics(baseUrl) {
+  const res = await fetch(baseUrl + '/metrics', { cache: 'no-store' });
+  assert(res.ok, `/metrics answered HTTP ${res.status}`);
+  return res.text();
+}
+
+function metricValue(text, series) {
+  for (const line of text.split('\n')) {
+    if (line.startsWith(series + ' ')) return Number(line.slice(series.length + 1).trim().split(/\s+/)[0]);
+  }
+  return null;
+}
+
+// Pixels with some opacity, and pixels of a saturated (series) colour, in a canvas.
+async function canvasInk(page, id) {
+  return page.evaluate((i) => {
+    const c = document.getElementById(i);
+    if (!c || !c.width || !c.height) return { w: 0, h: 0, ink: 0, colour: 0, points: 0 };
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let ink = 0;
+    let colour = 0;
+    for (let p = 0; p < d.length; p += 4) {
+      if (d[p + 3] === 0) continue;
+      ink += 1;
+      const mx = Math.max(d[p], d[p + 1], d[p + 2]);
+      const mn = Math.min(d[p], d[p + 1], d[p + 2]);
+      if (d[p + 3] > 200 && mx - mn > 80) colour += 1; // the grey grid and text are not
+    }
+    return { w: c.width, h: c.height, ink, colour, points: Number(c.dataset.points || 0) };
+  }, id);
+}
+
+// ---- the test --------------------------------------------------------------
+
+async function main() {
+  const baseUrl = await startServer();
+  log(`# server at ${baseUrl}`);
+  server.on('exit', (code, signal) => {
+    if (!stopping) log(`# server exited unexpectedly (code ${code}, signal ${signal})`);
+  });
+
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+
+  const pageErrors = [];
+  const consoleErrors = [];
+  let watchConsole = true; // off once the test stops the server on purpose
+  async function newPage(who, viewport) {
+    const ctx = await browser.newContext({ viewport: viewport || { width: 1000, height: 900 } });
+    const page = await ctx.newPage();
+    page.setDefaultTimeout(WAIT_MS);
+    page.on('pageerror', (e) => pageErrors.push(`${who}: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error' && watchConsole) consoleErrors.push(`${who}: ${m.text()}`);
+    });
+    page.on('dialog', (d) => {
+      pageErrors.push(`${who}: unexpected ${d.type()} dialog`);
+      d.dismiss().catch(() => {});
+    });
+    return page;
+  }
+
+  const dash = await newPage('dashboard');
+
+  await check('/dashboard.html loads with lang="en", a device-width viewport and an h1', async () => {
+    const res = await dash.goto(baseUrl + '/dashboard.html', { waitUntil: 'load' });
+    assert(res && res.status() === 200, `HTTP ${res && res.status()}`);
+    const lang = await dash.getAttribute('html', 'lang');
+    const vp = await dash.getAttribute('meta[name="viewport"]', 'content');
+    assert(lang === 'en', `lang is ${lang}`);
+    assert(vp && vp.includes('width=device-width'), `viewport is ${vp}`);
+    const h1 = await dash.locator('h1').count();
+    const h2 = await dash.locator('h2').count();
+    assert(h1 === 1 && h2 >= 6, `${h1} h1 and ${h2} h2 headings`);
+  });
+
+  await check('#status has role=status and says "live" once /metrics answers', async () => {
+    const role = await dash.getAttribute('#status', 'role');
+    assert(role === 'status', `#status role is ${role}`);
+    await waitForId(dash, 'status', /^live$/, '"live"');
+  });
+
+  await check('every big number and chart is on the page; every canvas has role=img and an aria-label', async () => {
+    for (const id of BIG_NUMBERS) assert((await textOf(dash, id)) !== null, `no #${id}`);
+    for (const id of CANVASES) {
+      const a = await dash.evaluate((i) => {
+        const c = document.getElementById(i);
+        return c && { tag: c.tagName, role: c.getAttribute('role'), label: c.getAttribute('aria-label') };
+      }, id);
+      assert(a && a.tag === 'CANVAS', `#${id} is not a canvas`);
+      assert(a.role === 'img', `#${id} has role ${a.role}`);
+      assert(a.label && a.label.length > 5, `#${id} has aria-label ${JSON.stringify(a.label)}`);
+    }
+  });
+
+  await check('the percentile maths: linear interpolation inside the bucket, +Inf handled', async () => {
+    const r = await dash.evaluate(() => {
+      const D = window.actorchatDashboard;
+      const text = [
+        '# HELP x_seconds a histogram',
+        '# TYPE x_seconds histogram',
+        'x_seconds_bucket{le="5e-05"} 0',
+        'x_seconds_bucket{le="0.001"} 0',
+        'x_seconds_bucket{le="0.002"} 50',
+        'x_seconds_bucket{le="0.004"} 100',
+        'x_seconds_bucket{le="+Inf"} 100',
+        'x_seconds_sum 0.2',
+        'x_seconds_count 100',
+        'odd_total{path="a \\"q\\" b",x="y"} 7',
+      ].join('\n');
+      const m = D.parseMetrics(text);
+      const h = D.histogram(m, 'x_seconds');
+      const zero = h.map((b) => ({ le: b.le, c: 0 }));
+      const d = D.bucketDelta(h, zero);
+      const tail = [{ le: 0.001, c: 1 }, { le: Infinity, c: 10 }];
+      return {
+        buckets: h.length,
+        p50: D.quantile(0.5, d).v,
+        p99: D.quantile(0.99, d).v,
+        inf: D.quantile(0.99, tail),
+        odd: m.values.get('odd_total{path="a \\"q\\" b",x="y"}'),
+      };
+    });
+    assert(r.buckets === 5, `parsed ${r.buckets} buckets`);
+    assert(Math.abs(r.p50 - 0.002) < 1e-12, `p50 is ${r.p50}, wanted 0.002`);
+    assert(Math.abs(r.p99 - 0.00396) < 1e-12, `p99 is ${r.p99}, wanted 0.00396`);
+    assert(r.inf && r.inf.above && r.inf.v === 0.001, `quantile in the +Inf bucket gave ${JSON.stringify(r.inf)}`);
+    assert(r.odd === 7, `escaped label value parsed as ${r.odd}`);
+  });
+
+  await check('#sessions-now shows 0 before any traffic', async () => {
+    await waitForId(dash, 'sessions-now', /^0$/, '"0"');
+  });
+
+  // Traffic from a second page: raw WebSockets, no chat UI involved.
+  // (The chat page, not logged in: a same-origin page that needs no favicon.)
+  const traffic = await newPage('traffic');
+  await traffic.goto(baseUrl + '/', { waitUntil: 'load' });
+
+  await check(`${USERS.length} users log in over raw WebSockets and #sessions-now shows ${USERS.length}`, async () => {
+    await traffic.evaluate((users) => Promise.all(users.map((u) => new Promise((resolve, reject) => {
+      window.__socks = window.__socks || {};
+      window.__frames = window.__frames || {};
+      const origin = location.origin.replace(/^http/, 'ws');
+      const ws = new WebSocket(origin + '/ws/' + u);
+      window.__socks[u] = ws;
+      window.__frames[u] = [];
+      const t = setTimeout(() => reject(new Error(`${u}: no welcome within 5 s`)), 5000);
+      ws.onmessage = (e) => {
+        let f = null;
+        try { f = JSON.parse(e.data); } catch (_) { /* counted below */ }
+        window.__frames[u].push(f ? f.type : 'unparsable');
+        if (f && f.type === 'welcome') {
+          clearTimeout(t);
+          resolve();
+        }
+      };
+      ws.onclose = (e) => reject(new Error(`${u}: WebSocket closed with ${e.code}`));
+    }))), USERS);
+    await waitForId(dash, 'sessions-now', new RegExp(`^${USERS.length}$`), `"${USERS.length}"`);
+    const label = await dash.getAttribute('#chart-sessions', 'aria-label');
+    assert(label.includes(`now ${USERS.length}`), `sessions chart aria-label is ${JSON.stringify(label)}`);
+  });
+
+  // Each user says "hi" SAYS_PER_USER times, SAY_EVERY_MS apart, all at once.
+  const sending = traffic.evaluate(([users, n, every]) => Promise.all(users.map((u) => new Promise((resolve) => {
+    let sent = 0;
+    const timer = setInterval(() => {
+      window.__socks[u].send(JSON.stringify({ type: 'say', msg: 'hi' }));
+      sent += 1;
+      if (sent >= n) {
+        clearInterval(timer);
+        resolve(sent);
+      }
+    }, every);
+  }))), [USERS, SAYS_PER_USER, SAY_EVERY_MS]);
+
+  await check('#deliveries-rate-now and #msgs-rate-now go above 0 while users talk', async () => {
+    const positive = /^(?!0(\.0+)?$)\d+(\.\d+)?$/;
+    await waitForId(dash, 'deliveries-rate-now', positive, 'a number > 0');
+    await waitForId(dash, 'msgs-rate-now', positive, 'a number > 0');
+    const label = await dash.getAttribute('#chart-deliveries', 'aria-label');
+    assert(/now \d/.test(label), `deliveries chart aria-label is ${JSON.stringify(label)}`);
+  });
+
+  await check('every user received the messages and no error frame (no rate limiting)', async () => {
+    await sending;
+    await traffic.waitForTimeout(300);
+    const frames = await traffic.evaluate(() => window.__frames);
+    const want = SAYS_PER_USER * USERS.length;
+    for (const u of USERS) {
+      const msgs = frames[u].filter((t) => t === 'message').length;
+      const errors = frames[u].filter((t) => t === 'error').length;
+      assert(errors === 0, `${u} got ${errors} error frame(s)`);
+      assert(msgs >= want - SAYS_PER_USER, `${u} got ${msgs} message frames, wanted at least ${want - SAYS_PER_USER}`);
+    }
+  });
+
+  const metricsText = await getMetrics(baseUrl);
+  const hasHistogram = /^chat_delivery_seconds_bucket\{/m.test(metricsText);
+  const hasActors = /^chat_actor_messages_total\{/m.test(metricsText);
+  log(`# /metrics: chat_sessions ${metricValue(metricsText, 'chat_sessions')}, ` +
+    `broadcasts ${metricValue(metricsText, 'chat_messages_total{kind="broadcast"}')}, ` +
+    `deliveries ${metricValue(metricsText, 'chat_deliveries_total')}, ` +
+    `chat_delivery_seconds_count ${metricValue(metricsText, 'chat_delivery_seconds_count')}`);
+  log(`# chat_delivery_seconds histogram ${hasHistogram ? 'present: expecting numbers' : 'absent: expecting "n/a"'}` +
+    ` in #p50-now/#p99-now; per-actor metrics ${hasActors ? 'present' : 'absent'}`);
+
+  await check(hasHistogram
+    ? '#p50-now and #p99-now show latencies (chat_delivery_seconds present)'
+    : '#p50-now and #p99-now show "n/a" (chat_delivery_seconds absent)', async () => {
+    const pred = hasHistogram ? /^(> )?\d+(\.\d+)? (µs|ms|s)$/ : /^n\/a$/;
+    await waitForId(dash, 'p99-now', pred, hasHistogram ? 'a latency' : '"n/a"');
+    await waitForId(dash, 'p50-now', pred, hasHistogram ? 'a latency' : '"n/a"');
+    const p50 = await textOf(dash, 'p50-now');
+    const p99 = await textOf(dash, 'p99-now');
+    log(`# dashboard shows p50 ${p50}, p99 ${p99}`);
+    const label = await dash.getAttribute('#chart-latency', 'aria-label');
+    assert(label.includes(hasHistogram ? p99 : 'n/a'), `latency chart aria-label is ${JSON.stringify(label)}`);
+  });
+
+  await check(hasActors
+    ? 'the actor table shows messages/s and mailbox max for registry, room and session'
+    : 'the actor table shows "n/a" (per-actor metrics absent)', async () => {
+    for (const a of ['registry', 'room', 'session']) {
+      for (const col of ['rate', 'mailbox']) {
+        const id = `actor-${a}-${col}`;
+        await waitForId(dash, id, hasActors ? /^\d+(\.\d+)?$/ : /^n\/a$/,
+          hasActors ? 'a number' : '"n/a"');
+      }
+    }
+  });
+
+  await check('#rooms-now shows 1 (the lobby) and CPU and RSS show values', async () => {
+    await waitForId(dash, 'rooms-now', /^1$/, '"1"');
+    await waitForId(dash, 'cpu-now', /^\d+(\.\d)? %$/, 'a percentage');
+    await waitForId(dash, 'rss-now', /^\d+(\.\d+)? (KiB|MiB|GiB)$/, 'a size');
+  });
+
+  await check('the charts are drawn: canvases have ink, and the data charts have coloured lines', async () => {
+    for (const id of CANVASES) {
+      const ink = await canvasInk(dash, id);
+      assert(ink.w > 0 && ink.h > 0, `#${id} is ${ink.w}x${ink.h}`);
+      assert(ink.ink > 200, `#${id} has only ${ink.ink} non-transparent pixels`);
+      const hasLine = id !== 'chart-latency' || hasHistogram;
+      if (hasLine) {
+        assert(ink.points >= 2, `#${id} plotted ${ink.points} points`);
+        // The x axis is always 5 minutes, so a few seconds of history is a short line.
+        assert(ink.colour >= 10, `#${id} has only ${ink.colour} pixels in a series colour`);
+      }
+    }
+  });
+
+  await check('#status still says "live"', async () => {
+    const s = await textOf(dash, 'status');
+    assert(s === 'live', `#status is ${JSON.stringify(s)}`);
+  });
+
+  await check('with the histogram and per-actor series cut out of /metrics, the page shows "n/a" for them', async () => {
+    // Whatever the server exports, the "absent" path of the page gets exercised.
+    const bare = await newPage('dashboard without histogram');
+    await bare.route('**/metrics', async (route) => {
+      const res = await route.fetch();
+      const body = (await res.text()).replace(/^(# (HELP|TYPE) )?chat_(delivery_seconds|actor_)\S*.*\n/gm, '');
+      await route.fulfill({ response: res, body });
+    });
+    await bare.goto(baseUrl + '/dashboard.html', { waitUntil: 'load' });
+    await waitForId(bare, 'status', /^live$/, '"live"');
+    await waitForId(bare, 'sessions-now', new RegExp(`^${USERS.length}$`), `"${USERS.length}"`);
+    for (const id of ['p50-now', 'p99-now', 'actor-registry-rate', 'actor-room-mailbox', 'actor-session-rate']) {
+      await waitForId(bare, id, /^n\/a$/, '"n/a"');
+    }
+    const label = await bare.getAttribute('#chart-latency', 'aria-label');
+    assert(label.includes('n/a'), `latency chart aria-label is ${JSON.stringify(label)}`);
+    const ink = await canvasInk(bare, 'chart-latency');
+    assert(ink.ink > 200, `#chart-latency has only ${ink.ink} non-transparent pixels`);
+    await bare.context().close();
+  });
+
+  if (process.env.E2E_SCREENSHOT) {
+    await dash.screenshot({ path: process.env.E2E_SCREENSHOT, fullPage: true });
+    log(`# screenshot (1000 px) saved to ${process.env.E2E_SCREENSHOT}`);
+  }
+
+  await check('at 375 px width there is no horizontal scroll and the charts are redrawn to fit', async () => {
+    await dash.setViewportSize({ width: 375, height: 740 });
+    await dash.waitForTimeout(1300); // a resize redraw and a poll
+    const m = await dash.evaluate(() => ({
+      sw: document.documentElement.scrollWidth,
+      cw: document.documentElement.clientWidth,
+      iw: window.innerWidth,
+    }));
+    assert(m.iw === 375, `window is ${m.iw} px wide`);
+    assert(m.sw <= m.cw, `scrollWidth ${m.sw} > clientWidth ${m.cw}`);
+    for (const id of CANVASES) {
+      const c = await dash.evaluate((i) => {
+        const el = document.getElementById(i);
+        const r = el.getBoundingClientRect();
+        return { right: r.right, css: r.width, px: el.width, dpr: window.devicePixelRatio };
+      }, id);
+      assert(c.right <= 375, `#${id} ends at ${c.right} px`);
+      assert(Math.abs(c.px - Math.round(c.css * c.dpr)) <= 1, `#${id} backing store ${c.px} px for ${c.css} css px`);
+      const ink = await canvasInk(dash, id);
+      assert(ink.ink > 200, `#${id} has only ${ink.ink} non-transparent pixels at 375 px`);
+    }
+  });
+
+  if (process.env.E2E_SCREENSHOT_PHONE) {
+    await dash.screenshot({ path: process.env.E2E_SCREENSHOT_PHONE, fullPage: true });
+    log(`# screenshot (375 px) saved to ${process.env.E2E_SCREENSHOT_PHONE}`);
+  }
+
+  await check('no uncaught script error and no console error on any page', async () => {
+    assert(pageErrors.length === 0, `page errors: ${pageErrors.join('; ')}`);
+    assert(consoleErrors.length === 0, `console errors: ${consoleErrors.join('; ')}`);
+  });
+
+  await check('the server is still running', async () => {
+    assert(!serverExit, `server exited (code ${serverExit && serverExit.code}, signal ${serverExit && serverExit.signal})`);
+  });
+
+  await check('after the server stops, #status says "cannot reach /metrics" and the page keeps going', async () => {
+    watchConsole = false; // failed fetches log "Failed to load resource" on purpose now
+    stopping = true;
+    await stopServer();
+    log(`# server stopped (code ${serverExit && serverExit.code}, signal ${serverExit && serverExit.signal})`);
+    await waitForId(dash, 'status', /^cannot reach \/metrics/, '"cannot reach /metrics…"');
+    const state = await dash.getAttribute('#status', 'data-state');
+    assert(state === 'error', `#status data-state is ${state}`);
+    assert(pageErrors.length === 0, `page errors: ${pageErrors.join('; ')}`);
+  });
+}
+
+try {
+  await main();
+} catch (e) {
+  failed += 1;
+  log(`not ok - test run aborted: ${(e && e.message) || e}`);
+} finally {
+  stopping = true;
+  await cleanup();
+  clearTimeout(watchdog);
+}
+if (serverExit && serverExit.signal && serverExit.signal !== 'SIGTERM') {
+  log(`# server ended by signal ${serverExit.signal}`);
+}
+if (failed > 0) dumpServerLog();
+if (passed + failed === 0) failed = 1;
+summary();
+process.exit(failed > 0 ? 1 : 0);
