@@ -12,16 +12,11 @@
 // E2E_SCREENSHOT_PHONE=/path.png (375 px wide) to save screenshots of the
 // dashboard with traffic.
 
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { existsSync, statSync } from 'node:fs';
-import path from 'node:path';
-import { chromium } from 'playwright-core';
+import {
+  setup, run, startServer, launchBrowser, stopServer, check, assert, log, serverExit,
+} from './harness.mjs';
 
-const TOTAL_TIMEOUT_MS = 60_000;
-const STARTUP_TIMEOUT_MS = 15_000;
 const WAIT_MS = 6_000; // per expectation; the dashboard polls once a second
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const USERS = ['u1', 'u2', 'u3'];
 const SAYS_PER_USER = 15;
 const SAY_EVERY_MS = 200; // 5 frames/s per session: well under the 20/s limit
@@ -30,146 +25,7 @@ const CANVASES = ['chart-sessions', 'chart-rooms', 'chart-msgs', 'chart-deliveri
 const BIG_NUMBERS = ['sessions-now', 'rooms-now', 'msgs-rate-now', 'deliveries-rate-now',
   'p50-now', 'p99-now'];
 
-let passed = 0;
-let failed = 0;
-let stopping = false; // set once the test tears the server down on purpose
-let server = null;
-let browser = null;
-const serverLog = [];
-let serverExit = null;
-
-function log(line) {
-  process.stdout.write(line + '\n');
-}
-
-function summary() {
-  log(`${passed} passed, ${failed} failed`);
-}
-
-// ---- arguments -------------------------------------------------------------
-
-function usage(msg) {
-  process.stderr.write(`error: ${msg}\nusage: node dashboard_e2e.mjs /path/to/actorchat /path/to/www\n`);
-  process.exit(2);
-}
-
-const [binArg, wwwArg] = process.argv.slice(2);
-if (!binArg || !wwwArg) usage('two arguments are required');
-const BINARY = path.resolve(binArg);
-const WWW = path.resolve(wwwArg);
-if (!existsSync(BINARY)) usage(`server binary not found: ${BINARY}`);
-if (!existsSync(WWW) || !statSync(WWW).isDirectory()) usage(`www directory not found: ${WWW}`);
-if (!existsSync(path.join(WWW, 'dashboard.html'))) usage(`no dashboard.html in ${WWW}`);
-if (!existsSync(CHROMIUM)) usage(`chromium not found at ${CHROMIUM} (set CHROMIUM_PATH)`);
-
-// ---- clean-up, always ----------------------------------------------------
-
-async function stopServer() {
-  if (!server || serverExit) return;
-  const exited = new Promise((resolve) => server.once('exit', resolve));
-  server.kill('SIGTERM');
-  const t = setTimeout(() => {
-    log('# server did not exit within 5 s of SIGTERM; sending SIGKILL');
-    server.kill('SIGKILL');
-  }, 5000);
-  await exited;
-  clearTimeout(t);
-}
-
-async function cleanup() {
-  if (browser) {
-    const b = browser;
-    browser = null;
-    await Promise.race([b.close().catch(() => {}), new Promise((r) => setTimeout(r, 5000))]);
-  }
-  await stopServer();
-}
-
-function dumpServerLog() {
-  if (serverLog.length === 0) return;
-  log('# last server output:');
-  for (const l of serverLog.slice(-40)) log('#   ' + l);
-}
-
-const watchdog = setTimeout(async () => {
-  log(`not ok - the whole test finished within ${TOTAL_TIMEOUT_MS / 1000} s`);
-  failed += 1;
-  dumpServerLog();
-  summary();
-  if (server && !serverExit) server.kill('SIGKILL');
-  await Promise.race([cleanup(), new Promise((r) => setTimeout(r, 3000))]);
-  process.exit(1);
-}, TOTAL_TIMEOUT_MS);
-
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, async () => {
-    log(`# interrupted by ${sig}`);
-    await cleanup();
-    process.exit(130);
-  });
-}
-
-// ---- server --------------------------------------------------------------
-
-function startServer() {
-  return new Promise((resolve, reject) => {
-    const args = ['--port', '0', '--www', WWW, '--log-level', 'info'];
-    log(`# starting ${BINARY} ${args.join(' ')}`);
-    server = spawn(BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let done = false;
-    const timer = setTimeout(() => {
-      if (done) return;
-      done = true;
-      reject(new Error(`server printed no "listening on http://..." line within ${STARTUP_TIMEOUT_MS / 1000} s`));
-    }, STARTUP_TIMEOUT_MS);
-    const onLine = (line) => {
-      serverLog.push(line);
-      if (serverLog.length > 500) serverLog.shift();
-      if (process.env.E2E_VERBOSE) log('# server: ' + line);
-      const m = line.match(/listening on (https?:\/\/[^\s"']+)/);
-      if (m && !done) {
-        done = true;
-        clearTimeout(timer);
-        resolve(m[1].replace(/[.,;/]+$/, ''));
-      }
-    };
-    createInterface({ input: server.stdout }).on('line', onLine);
-    createInterface({ input: server.stderr }).on('line', onLine);
-    server.on('error', (e) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      reject(new Error(`cannot start server: ${e.message}`));
-    });
-    server.on('exit', (code, signal) => {
-      serverExit = { code, signal };
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      reject(new Error(`server exited before listening (code ${code}, signal ${signal})`));
-    });
-  });
-}
-
-// ---- checks ----------------------------------------------------------------
-
-async function check(description, fn) {
-  try {
-    await fn();
-    passed += 1;
-    log(`ok - ${description}`);
-    return true;
-  } catch (e) {
-    failed += 1;
-    const msg = String((e && e.message) || e).split('\n')[0];
-    log(`not ok - ${description}: ${msg}`);
-    return false;
-  }
-}
-
-function assert(cond, msg) {
-  if (!cond) throw new Error(msg);
-}
+setup({ script: 'dashboard_e2e.mjs', wwwFiles: ['dashboard.html'] });
 
 async function textOf(page, id) {
   return page.evaluate((i) => {
@@ -229,19 +85,9 @@ async function canvasInk(page, id) {
 
 // ---- the test --------------------------------------------------------------
 
-async function main() {
+await run(async () => {
   const baseUrl = await startServer();
-  log(`# server at ${baseUrl}`);
-  server.on('exit', (code, signal) => {
-    if (!stopping) log(`# server exited unexpectedly (code ${code}, signal ${signal})`);
-  });
-
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchBrowser();
 
   const pageErrors = [];
   const consoleErrors = [];
@@ -461,9 +307,13 @@ async function main() {
     // Whatever the server exports, the "absent" path of the page gets exercised.
     const bare = await newPage('dashboard without histogram');
     await bare.route('**/metrics', async (route) => {
-      const res = await route.fetch();
-      const body = (await res.text()).replace(/^(# (HELP|TYPE) )?chat_(delivery_seconds|actor_)\S*.*\n/gm, '');
-      await route.fulfill({ response: res, body });
+      try {
+        const res = await route.fetch();
+        const body = (await res.text()).replace(/^(# (HELP|TYPE) )?chat_(delivery_seconds|actor_)\S*.*\n/gm, '');
+        await route.fulfill({ response: res, body });
+      } catch {
+        // The page polled once more while its context was closing.
+      }
     });
     await bare.goto(baseUrl + '/dashboard.html', { waitUntil: 'load' });
     await waitForId(bare, 'status', /^live$/, '"live"');
@@ -475,6 +325,7 @@ async function main() {
     assert(label.includes('n/a'), `latency chart aria-label is ${JSON.stringify(label)}`);
     const ink = await canvasInk(bare, 'chart-latency');
     assert(ink.ink > 200, `#chart-latency has only ${ink.ink} non-transparent pixels`);
+    await bare.unrouteAll({ behavior: 'ignoreErrors' });
     await bare.context().close();
   });
 
@@ -522,7 +373,6 @@ async function main() {
 
   await check('after the server stops, #status says "cannot reach /metrics" and the page keeps going', async () => {
     watchConsole = false; // failed fetches log "Failed to load resource" on purpose now
-    stopping = true;
     await stopServer();
     log(`# server stopped (code ${serverExit && serverExit.code}, signal ${serverExit && serverExit.signal})`);
     await waitForId(dash, 'status', /^cannot reach \/metrics/, '"cannot reach /metrics…"');
@@ -530,22 +380,4 @@ async function main() {
     assert(state === 'error', `#status data-state is ${state}`);
     assert(pageErrors.length === 0, `page errors: ${pageErrors.join('; ')}`);
   });
-}
-
-try {
-  await main();
-} catch (e) {
-  failed += 1;
-  log(`not ok - test run aborted: ${(e && e.message) || e}`);
-} finally {
-  stopping = true;
-  await cleanup();
-  clearTimeout(watchdog);
-}
-if (serverExit && serverExit.signal && serverExit.signal !== 'SIGTERM') {
-  log(`# server ended by signal ${serverExit.signal}`);
-}
-if (failed > 0) dumpServerLog();
-if (passed + failed === 0) failed = 1;
-summary();
-process.exit(failed > 0 ? 1 : 0);
+});
