@@ -4,7 +4,8 @@
 //   session  - one per WebSocket connection; speaks JSON with its client
 //   registry - the one directory of logged-in names and of rooms
 //   room     - one per chat room; its members and one total order of messages
-// and one non-actor edge: `outbound`, the connection a session writes to.
+// and one non-actor edge: `outbound`, the connection a session writes to
+// (and, through a `connection_ref`, its rooms and peers too).
 // `net/` implements `outbound`; nothing here knows about sockets.
 #pragma once
 

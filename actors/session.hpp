@@ -1,6 +1,9 @@
 // The session actor: one per WebSocket connection. It logs in, decodes and
-// validates client frames, enforces the rate limit, routes requests to the
-// registry and rooms, and forwards deliveries to its connection.
+// validates client frames, enforces the rate limit and routes requests to the
+// registry and rooms. It hands its connection (a connection_ref) to the
+// registry and its rooms, so chat frames reach the client without a hop
+// through the session's mailbox; it writes its own frames (errors, pong,
+// users) itself.
 #pragma once
 
 #include <memory>

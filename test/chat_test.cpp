@@ -85,7 +85,7 @@ TEST_CASE("a seed-format message to a name reaches only that user and echoes "
   CHECK(srv.metric("chat_deliveries_total") == 2 + 3);
 }
 
-TEST_CASE("from_user is the login name whatever the client sends; unknown "
+TEST_CASE("from_user is the login name whatever the client sends, unknown "
           "fields are ignored",
           "[e2e][chat]") {
   test_server srv;
@@ -110,7 +110,7 @@ TEST_CASE("message ids are unique and increase", "[e2e][chat]") {
     CHECK(got[i]["id"].get<uint64_t>() > got[i - 1]["id"].get<uint64_t>());
 }
 
-TEST_CASE("say broadcasts to the current room; another room is refused",
+TEST_CASE("say broadcasts to the current room, another room is refused",
           "[e2e][chat]") {
   test_server srv;
   auto alice = login(srv, "alice");
@@ -126,7 +126,7 @@ TEST_CASE("say broadcasts to the current room; another room is refused",
   CHECK(e["code"] == "bad_request");
 }
 
-TEST_CASE("whisper reaches its recipient and echoes; an unknown name gets "
+TEST_CASE("whisper reaches its recipient and echoes, an unknown name gets "
           "unknown_user and the session stays",
           "[e2e][chat]") {
   test_server srv;

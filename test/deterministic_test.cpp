@@ -489,8 +489,8 @@ TEST_CASE_METHOD(deterministic_fixture,
     step(winner, "reply <- registry"); // join lobby -> registry
     step(registry, "join <- " + w);
     step(winner, "reply <- registry"); // join -> lobby
-    step(lobby, "join <- " + w); // welcome -> winner's connection, then
-                                 // ready -> registry
+    step(lobby, "join <- " + w);       // welcome -> winner's connection, then
+                                       // ready -> registry
     CHECK(winner.take() == strings{"welcome carol lobby [carol]"});
     CHECK(mailbox(registry) == strings{"ready <- lobby"});
     step(winner, "reply <- lobby");

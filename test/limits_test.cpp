@@ -25,7 +25,7 @@ std::string repeat(const std::string& s, std::size_t n) {
 
 } // namespace
 
-TEST_CASE("msg may hold 4096 code points; 4097 gets too_long",
+TEST_CASE("msg may hold 4096 code points, 4097 gets too_long",
           "[e2e][limits]") {
   test_server srv;
   ws_client alice{srv.port(), "/ws/alice"};
@@ -150,7 +150,7 @@ TEST_CASE("the rate limit is a flag and counts every frame", "[e2e][limits]") {
   CHECK(alice.expect("error")["code"] == "rate_limited");
 }
 
-TEST_CASE("a client that does not read is closed with 1008 slow consumer; "
+TEST_CASE("a client that does not read is closed with 1008 slow consumer, "
           "the others keep their pace",
           "[e2e][limits][slow]") {
   test_server srv{[](auto& o) {
@@ -205,8 +205,8 @@ TEST_CASE("a client that does not read is closed with 1008 slow consumer; "
   std::sort(latency_ms.begin(), latency_ms.end());
   auto p99 = latency_ms[latency_ms.size() * 99 / 100];
   WARN("observer latency while a consumer stalled: p50 "
-       << latency_ms[latency_ms.size() / 2] << " ms, p99 " << p99
-       << " ms, max " << latency_ms.back() << " ms");
+       << latency_ms[latency_ms.size() / 2] << " ms, p99 " << p99 << " ms, max "
+       << latency_ms.back() << " ms");
   CHECK(p99 < 1000);
   CHECK(elapsed < 60s);
   CHECK(srv.metric("chat_disconnects_total{reason=\"slow_consumer\"}") == 1);
@@ -225,7 +225,7 @@ TEST_CASE("a client that does not read is closed with 1008 slow consumer; "
   CHECK(again.expect("welcome")["user"] == "lazy");
 }
 
-TEST_CASE("a silent connection is closed after the heartbeat timeout; the "
+TEST_CASE("a silent connection is closed after the heartbeat timeout, the "
           "name is freed and leave presence sent",
           "[e2e][limits][heartbeat]") {
   test_server srv{[](auto& o) {
@@ -263,7 +263,7 @@ TEST_CASE("a client that never finishes its HTTP request is cut",
   CHECK(http_get(srv.port(), "/healthz").status == 200);
 }
 
-TEST_CASE("past --max-connections new connections get 503; the open ones "
+TEST_CASE("past --max-connections new connections get 503, the open ones "
           "are unaffected",
           "[e2e][limits][connections]") {
   test_server srv{[](auto& o) { o.lim.max_connections = 3; }};

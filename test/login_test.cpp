@@ -77,7 +77,7 @@ TEST_CASE("an invalid name is refused with bad_username and close 1008",
   CHECK(srv.metric("chat_errors_total{code=\"bad_username\"}") == 13);
 }
 
-TEST_CASE("a taken name is refused with name_taken; its holder is undisturbed",
+TEST_CASE("a taken name is refused with name_taken, its holder is undisturbed",
           "[e2e][login]") {
   test_server srv;
   ws_client alice{srv.port(), "/ws/alice"};

@@ -40,7 +40,7 @@ json expect_event(ws_client& c, const std::string& event) {
 
 } // namespace
 
-TEST_CASE("a failed room is restarted; its members get a reset presence with "
+TEST_CASE("a failed room is restarted, its members get a reset presence with "
           "the new member list and go on chatting",
           "[e2e][supervision]") {
   test_server srv;
