@@ -172,8 +172,11 @@ using room_actor = caf::typed_actor<
 ///  (ready, user, session)       from the room that queued its welcome
 ///  (lookup, user) -> (session, conn) | chat_errc::unknown_user, also for a
 ///        name that is taken but not yet welcomed
-///  (join, room) -> (room)       finds or spawns the room; a session that finds
-///        it gone (an emptied room just closed) asks again
+///  (join, room) -> (room)       finds or spawns the room
+///  (join, room, dead) -> (room)  the same, from a session that found the
+///        room `dead` gone (it failed, or closed when empty): if the
+///        directory still lists it, it is replaced at once, so the session
+///        never waits for the registry's own down message
 ///  (members, room) -> (sorted names)   empty for a room that does not exist
 ///  (room_empty, room)           asks the room to close unless it is `lobby`
 ///  (shutdown)                   every session closes with 1001
@@ -184,6 +187,7 @@ using registry_actor = caf::typed_actor<
     caf::replies_to<lookup_atom, std::string>::with<session_actor,
                                                     connection_ref>,
     caf::replies_to<join_atom, std::string>::with<room_actor>,
+    caf::replies_to<join_atom, std::string, caf::actor_addr>::with<room_actor>,
     caf::replies_to<members_atom, std::string>::with<std::vector<std::string>>,
     caf::reacts_to<room_empty_atom, std::string>,
     caf::reacts_to<shutdown_atom>>;

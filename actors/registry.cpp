@@ -129,6 +129,11 @@ registry_actor::behavior_type registry_impl(registry_ptr self, context* ctx) {
         count(self);
         return find_or_spawn_room(self, room);
       },
+      [self](join_atom, const std::string& room, const caf::actor_addr& dead) {
+        count(self);
+        forget_room(self, room, dead);
+        return find_or_spawn_room(self, room);
+      },
       [self](members_atom,
              const std::string& room) -> caf::result<std::vector<std::string>> {
         count(self);

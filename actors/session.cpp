@@ -78,7 +78,7 @@ void refuse(session_ptr self, error_code code, std::string_view detail) {
 /// Asks the registry for room `name` and becomes a member. Awaited, like
 /// every step of a join, so client frames sent meanwhile wait their turn.
 void enter_room(session_ptr self, std::string name, entry how,
-                int attempts_left);
+                int attempts_left, caf::actor_addr dead = {});
 
 /// Becomes a member of `room`, which sends our client its first frame for
 /// the room (welcome, join ack or reset) before anything else of the room.
@@ -97,9 +97,9 @@ void join_members(session_ptr self, room_actor room, std::string name,
             // If the room fails, we hear it and join its restarted successor.
             self->monitor(room);
           },
-          [self, name, how, attempts_left](caf::error& err) {
+          [self, room, name, how, attempts_left](caf::error& err) {
             if (attempts_left > 1) {
-              enter_room(self, name, how, attempts_left - 1);
+              enter_room(self, name, how, attempts_left - 1, room.address());
               return;
             }
             log::error("session " + self->state.user + ": cannot join room " +
@@ -110,13 +110,18 @@ void join_members(session_ptr self, room_actor room, std::string name,
 }
 
 void enter_room(session_ptr self, std::string name, entry how,
-                int attempts_left) {
-  self->request(self->state.registry, caf::infinite, join_atom::value, name)
-      .await(
-          [self, name, how, attempts_left](room_actor& room) {
-            join_members(self, room, name, how, attempts_left);
-          },
-          [self](caf::error& err) { self->quit(err); });
+                int attempts_left, caf::actor_addr dead) {
+  auto on_room = [self, name, how, attempts_left](room_actor& room) {
+    join_members(self, room, name, how, attempts_left);
+  };
+  auto on_error = [self](caf::error& err) { self->quit(err); };
+  auto& registry = self->state.registry;
+  if (dead) // the room we knew is gone: have the registry replace it now
+    self->request(registry, caf::infinite, join_atom::value, name, dead)
+        .await(on_room, on_error);
+  else
+    self->request(registry, caf::infinite, join_atom::value, name)
+        .await(on_room, on_error);
 }
 
 /// Moves to room `name`. The client sees, in this order: everything the old
@@ -289,7 +294,7 @@ session_actor::behavior_type session_impl(session_ptr self,
     // Our room failed; the registry restarts it. Join the new one.
     auto name = st.room_name;
     st.room = nullptr;
-    enter_room(self, name, entry::reattach, join_attempts);
+    enter_room(self, name, entry::reattach, join_attempts, dm.source);
   });
   if (is_valid_name(st.user))
     log_in(self);
