@@ -417,7 +417,7 @@
         ctx.lineWidth = 2;
         if (r.length === 1) {
           ctx.beginPath();
-          ctx.arc(r[0][0], r[0][1], 2, 0, 2 * Math.PI);
+          ctx.arc(r[0][0], r[0][1], 3, 0, 2 * Math.PI); // a lone sample stays visible
           ctx.fill();
           continue;
         }
