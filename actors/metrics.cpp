@@ -150,6 +150,10 @@ std::string metrics::render() const {
   header(out, "chat_deliveries_total", "counter",
          "Chat messages handed to a recipient's connection.");
   out << "chat_deliveries_total " << get(deliveries) << '\n';
+  header(out, "chat_socket_writes_total", "counter",
+         "Write system calls on WebSocket connections; several frames can "
+         "leave in one.");
+  out << "chat_socket_writes_total " << get(socket_writes) << '\n';
   header(out, "chat_errors_total", "counter", "Error frames sent, by code.");
   for (size_t i = 0; i < errors.size(); ++i)
     out << "chat_errors_total{code=\"" << to_string(static_cast<error_code>(i))

@@ -66,7 +66,8 @@ struct metrics {
   std::atomic<int64_t> connections{0}; // open WebSocket connections
   counter broadcasts{0};
   counter privates{0};
-  counter deliveries{0}; // chat messages handed to a connection
+  counter deliveries{0};    // chat messages handed to a connection
+  counter socket_writes{0}; // write system calls on WebSocket connections
   std::array<counter, static_cast<size_t>(error_code::count_)> errors{};
   std::array<counter, static_cast<size_t>(disconnect_reason::count_)>
       disconnects{};

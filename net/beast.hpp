@@ -2,7 +2,9 @@
 // Include only from .cpp files: Beast is expensive to compile.
 #pragma once
 
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/beast/core/error.hpp>
 
 namespace boost::beast::http {}
@@ -13,3 +15,9 @@ namespace http = boost::beast::http;
 namespace websocket = boost::beast::websocket;
 namespace asio = boost::asio;
 using tcp = boost::asio::ip::tcp;
+
+namespace chat::net {
+/// Each accepted connection's one serialisation point (see listener.cpp).
+using connection_strand =
+    boost::asio::strand<boost::asio::io_context::executor_type>;
+} // namespace chat::net

@@ -33,7 +33,7 @@ void listener::stop() {
 
 void listener::do_accept() {
   // Each connection gets its own strand: its one serialisation point.
-  acceptor_.async_accept(asio::make_strand(ioc_),
+  acceptor_.async_accept(connection_strand(ioc_.get_executor()),
                          [self = shared_from_this()](
                              boost::system::error_code ec, tcp::socket socket) {
                            self->on_accept(ec, std::move(socket));

@@ -1,7 +1,6 @@
 #include "net/ws_connection.hpp"
 
 #include <chrono>
-#include <deque>
 #include <memory>
 #include <optional>
 
@@ -12,6 +11,7 @@
 
 #include "actors/log.hpp"
 #include "actors/session.hpp"
+#include "net/batching_socket.hpp"
 #include "net/beast.hpp"
 
 namespace chat::net {
@@ -36,21 +36,24 @@ disconnect_reason reason_of(const beast::error_code& ec) {
 }
 
 /// One WebSocket connection: owns the stream (on its own strand), runs the
-/// read loop into the session actor and writes what the session sends, one
-/// write in flight, behind a bounded backlog.
+/// read loop into the session actor and queues what the session sends as
+/// ready-made frames behind a bounded backlog (see batching_socket.hpp).
 class ws_connection final : public outbound,
                             public std::enable_shared_from_this<ws_connection> {
 public:
   ws_connection(tcp::socket&& socket, connection_slot slot, std::string user,
                 server_context& srv)
-      : ws_(std::move(socket)), slot_(std::move(slot)),
+      : strand_(*socket.get_executor().target<connection_strand>()),
+        ws_(std::move(socket)), slot_(std::move(slot)),
         cut_timer_(ws_.get_executor()), user_(std::move(user)), srv_(srv) {}
 
   void start(upgrade_request req) {
     const auto& lim = srv_.chat.lim;
     // Chat frames are small and latency matters: no Nagle delay.
     beast::error_code ignored;
-    ws_.next_layer().set_option(tcp::no_delay(true), ignored);
+    ws_.next_layer().next_layer().set_option(tcp::no_delay(true), ignored);
+    ws_.next_layer().set_owner(weak_from_this());
+    ws_.next_layer().count_writes_in(srv_.chat.stats.socket_writes);
     ws_.set_option(websocket::stream_base::timeout{lim.handshake_timeout,
                                                    lim.heartbeat_timeout,
                                                    /*keep_alive_pings=*/true});
@@ -71,7 +74,7 @@ public:
   // -- outbound: called by the session actor from any thread -----------------
 
   void send(frame f) override {
-    asio::post(ws_.get_executor(),
+    asio::post(strand_,
                [self = shared_from_this(), f = std::move(f)]() mutable {
                  self->enqueue(std::move(f));
                });
@@ -112,6 +115,7 @@ private:
 
   void on_read(beast::error_code ec) {
     if (ec) {
+      closing_ = true;
       session_down(server_reason_.value_or(reason_of(ec)));
       cut_timer_.cancel();
       return;
@@ -140,41 +144,16 @@ private:
   // -------------------------------------------------------------------
 
   void enqueue(frame f) {
-    if (closing_)
+    // After a close frame, sent or received, no data frame may follow.
+    if (closing_ || !ws_.is_open())
       return;
-    backlog_bytes_ += f.str().size();
-    if (backlog_bytes_ > srv_.chat.lim.max_backlog_bytes) {
+    auto& out = ws_.next_layer();
+    out.append_text_frame(f.str());
+    if (out.backlog_bytes() > srv_.chat.lim.max_backlog_bytes) {
       slow_consumer();
       return;
     }
-    queue_.push_back(std::move(f));
-    if (!writing_)
-      write_next();
-  }
-
-  void write_next() {
-    writing_ = true;
-    ws_.async_write(
-        asio::buffer(queue_.front().str()),
-        [self = shared_from_this()](beast::error_code ec, std::size_t) {
-          self->on_write(ec);
-        });
-  }
-
-  void on_write(beast::error_code ec) {
-    writing_ = false;
-    if (ec) {
-      // The read loop fails too and ends the session.
-      queue_.clear();
-      backlog_bytes_ = 0;
-      return;
-    }
-    backlog_bytes_ -= queue_.front().str().size();
-    queue_.pop_front();
-    if (!queue_.empty())
-      write_next();
-    else if (pending_close_)
-      do_close();
+    out.flush();
   }
 
   // -- closing
@@ -186,16 +165,11 @@ private:
       return;
     closing_ = true;
     server_reason_ = why;
-    pending_close_ = websocket::close_reason{
-        static_cast<websocket::close_code>(code), reason};
-    if (!writing_)
-      do_close();
-  }
-
-  void do_close() {
-    auto reason = *pending_close_;
-    pending_close_.reset();
-    ws_.async_close(reason, [self = shared_from_this()](beast::error_code) {
+    if (!ws_.is_open())
+      return; // a close handshake is already under way
+    websocket::close_reason cr{static_cast<websocket::close_code>(code),
+                               reason};
+    ws_.async_close(cr, [self = shared_from_this()](beast::error_code) {
       // The pending read completes with the outcome and ends the session.
     });
   }
@@ -205,8 +179,7 @@ private:
   /// the socket if even that write never completes.
   void slow_consumer() {
     log::info("closing slow consumer '" + user_ + "'");
-    queue_.erase(writing_ ? queue_.begin() + 1 : queue_.begin(), queue_.end());
-    backlog_bytes_ = writing_ ? queue_.front().str().size() : 0;
+    ws_.next_layer().discard_queued();
     begin_close(close_policy, "slow consumer",
                 disconnect_reason::slow_consumer);
     session_down(disconnect_reason::slow_consumer);
@@ -214,13 +187,15 @@ private:
     cut_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
       beast::error_code ignored;
       if (!ec)
-        self->ws_.next_layer().close(ignored);
+        self->ws_.next_layer().next_layer().close(ignored);
     });
   }
 
-  // A plain socket, not beast::tcp_stream: the WebSocket stream has its own
-  // timers, and the plain socket's write path costs less per frame.
-  websocket::stream<tcp::socket> ws_;
+  // The stream's executor, by its concrete type: posting through it skips
+  // the type-erased executor on every frame.
+  connection_strand strand_;
+  // Not beast::tcp_stream: the WebSocket stream has its own timers.
+  websocket::stream<batching_socket> ws_;
   connection_slot slot_;
   asio::steady_timer cut_timer_;
   beast::flat_buffer buffer_;
@@ -229,11 +204,7 @@ private:
   server_context& srv_;
   session_actor session_;
 
-  std::deque<frame> queue_;
-  std::size_t backlog_bytes_ = 0;
-  bool writing_ = false;
   bool closing_ = false; // no more frames are taken
-  std::optional<websocket::close_reason> pending_close_;
   std::optional<disconnect_reason> server_reason_;
   bool down_ = false; // the session was told
 };
