@@ -15,7 +15,7 @@ struct server_options {
   uint16_t port = 8080;
   std::string www;       // default: the source tree's www/
   int io_threads = 2;    // Asio threads
-  int actor_threads = 2; // CAF scheduler threads
+  int actor_threads = 1; // CAF scheduler threads (see bench/RESULTS.md)
   /// CAF scheduler: "sharing" (workers sleep on a condition variable) or
   /// "stealing" (workers poll with short sleeps: more CPU when lightly
   /// loaded).

@@ -64,9 +64,10 @@ public:
     ws_.read_message_max(lim.max_frame_bytes);
     ws_.auto_fragment(false);
     ws_.text(true);
-    req_ = std::move(req);
+    // Kept until the upgrade completes (Beast reads it), then freed.
+    req_ = std::make_unique<upgrade_request>(std::move(req));
     // Complete the upgrade before anything can be written.
-    ws_.async_accept(req_, [self = shared_from_this()](beast::error_code ec) {
+    ws_.async_accept(*req_, [self = shared_from_this()](beast::error_code ec) {
       self->on_accept(ec);
     });
   }
@@ -92,7 +93,7 @@ public:
 
 private:
   void on_accept(beast::error_code ec) {
-    req_ = {};
+    req_.reset();
     if (ec) {
       log::debug("websocket upgrade failed: " + ec.message());
       return;
@@ -106,11 +107,16 @@ private:
   // -- reading
   // -------------------------------------------------------------------
 
+  /// An idle connection waits with a small buffer, since Beast sets the
+  /// buffer aside before any byte arrives; the rest of a longer message is
+  /// read with room for all of it.
   void do_read() {
-    ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec,
-                                                        std::size_t) {
-      self->on_read(ec);
-    });
+    constexpr std::size_t first_read_bytes = 256;
+    ws_.async_read_some(
+        buffer_, ws_.is_message_done() ? first_read_bytes : 0,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) {
+          self->on_read(ec);
+        });
   }
 
   void on_read(beast::error_code ec) {
@@ -120,6 +126,10 @@ private:
       cut_timer_.cancel();
       return;
     }
+    if (!ws_.is_message_done()) {
+      do_read();
+      return;
+    }
     auto arrival = steady_now_ns();
     if (ws_.got_text())
       caf::anon_send(session_, ws_text_atom::value,
@@ -127,6 +137,8 @@ private:
     else
       caf::anon_send(session_, ws_binary_atom::value, arrival);
     buffer_.consume(buffer_.size());
+    if (buffer_.capacity() > 1024)
+      buffer_.shrink_to_fit(); // a long message's buffer is not kept
     do_read();
   }
 
@@ -195,11 +207,12 @@ private:
   // the type-erased executor on every frame.
   connection_strand strand_;
   // Not beast::tcp_stream: the WebSocket stream has its own timers.
-  websocket::stream<batching_socket> ws_;
+  // Without permessage-deflate support (PROTOCOL.md): a smaller stream.
+  websocket::stream<batching_socket, /*deflateSupported=*/false> ws_;
   connection_slot slot_;
   asio::steady_timer cut_timer_;
   beast::flat_buffer buffer_;
-  upgrade_request req_;
+  std::unique_ptr<upgrade_request> req_;
   std::string user_;
   server_context& srv_;
   session_actor session_;
