@@ -23,10 +23,12 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/websocket/teardown.hpp>
 
 #include "net/beast.hpp"
+#include "net/ws_frame.hpp"
 
 namespace chat::net {
 
@@ -61,7 +63,7 @@ public:
     if (failed_)
       return;
     char header[10];
-    auto n = encode_text_header(payload.size(), header);
+    auto n = ws_frame::encode_text_header(payload.size(), header);
     filling_.append(header, n);
     filling_.append(payload.data(), payload.size());
   }
@@ -135,9 +137,8 @@ public:
             flush();
           }
           // Never complete inside the initiating function.
-          asio::post(get_executor(), [h = std::move(h), ec, n]() mutable {
-            std::move(h)(ec, n);
-          });
+          asio::post(get_executor(),
+                     beast::bind_front_handler(std::move(h), ec, n));
         },
         handler, buffers);
   }
@@ -159,21 +160,6 @@ public:
   }
 
 private:
-  /// RFC 6455 section 5.2: FIN + text opcode, then the payload length in 7,
-  /// 7+16 or 7+64 bits; a server never masks.
-  static std::size_t encode_text_header(std::size_t size, char* out) {
-    out[0] = static_cast<char>(0x81);
-    if (size < 126) {
-      out[1] = static_cast<char>(size);
-      return 2;
-    }
-    int bytes = size <= 0xffff ? 2 : 8;
-    out[1] = static_cast<char>(bytes == 2 ? 126 : 127);
-    for (int i = 0; i < bytes; ++i)
-      out[2 + i] = static_cast<char>((size >> (8 * (bytes - 1 - i))) & 0xff);
-    return 2 + static_cast<std::size_t>(bytes);
-  }
-
   /// An idle connection should hold no more than a frame's worth of buffer
   /// (thousands of them are idle at once; an allocation is cheap next to
   /// the write it serves).

@@ -44,8 +44,8 @@ public:
   ws_connection(tcp::socket&& socket, connection_slot slot, std::string user,
                 server_context& srv)
       : strand_(*socket.get_executor().target<connection_strand>()),
-        ws_(std::move(socket)), slot_(std::move(slot)),
-        cut_timer_(ws_.get_executor()), user_(std::move(user)), srv_(srv) {}
+        ws_(std::move(socket)), slot_(std::move(slot)), user_(std::move(user)),
+        srv_(srv) {}
 
   void start(upgrade_request req) {
     const auto& lim = srv_.chat.lim;
@@ -123,7 +123,8 @@ private:
     if (ec) {
       closing_ = true;
       session_down(server_reason_.value_or(reason_of(ec)));
-      cut_timer_.cancel();
+      if (cut_timer_)
+        cut_timer_->cancel();
       return;
     }
     if (!ws_.is_message_done()) {
@@ -195,8 +196,9 @@ private:
     begin_close(close_policy, "slow consumer",
                 disconnect_reason::slow_consumer);
     session_down(disconnect_reason::slow_consumer);
-    cut_timer_.expires_after(srv_.chat.lim.handshake_timeout);
-    cut_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    cut_timer_ = std::make_unique<asio::steady_timer>(
+        strand_, srv_.chat.lim.handshake_timeout);
+    cut_timer_->async_wait([self = shared_from_this()](beast::error_code ec) {
       beast::error_code ignored;
       if (!ec)
         self->ws_.next_layer().next_layer().close(ignored);
@@ -210,7 +212,7 @@ private:
   // Without permessage-deflate support (PROTOCOL.md): a smaller stream.
   websocket::stream<batching_socket, /*deflateSupported=*/false> ws_;
   connection_slot slot_;
-  asio::steady_timer cut_timer_;
+  std::unique_ptr<asio::steady_timer> cut_timer_; // only slow consumers
   beast::flat_buffer buffer_;
   std::unique_ptr<upgrade_request> req_;
   std::string user_;
