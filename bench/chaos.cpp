@@ -219,6 +219,8 @@ run_chaos(const chaos_options& o,
     } catch (const std::exception&) {
       ++r.tool_errors;
     }
+    if (o.rounds_done)
+      o.rounds_done->store(round + 1);
     if (steady::now() - last_progress > 100ms || round + 1 == o.rounds) {
       last_progress = steady::now();
       progress("round " + std::to_string(round + 1) + "/" +

@@ -3,6 +3,7 @@
 // broadcasts numbered messages and observers check that none is lost.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -38,6 +39,8 @@ struct chaos_options {
   /// How long to wait, after the rounds, for the server to drop every
   /// faulted session (at least the server's heartbeat timeout).
   std::chrono::milliseconds settle{70'000};
+  /// If set, counts the rounds done (for a timeline of the storm).
+  std::atomic<int>* rounds_done = nullptr;
 };
 
 struct chaos_report {

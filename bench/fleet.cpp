@@ -22,13 +22,14 @@ namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 using namespace std::chrono_literals;
 
-// -- latency_histogram ------------------------------------------------------------
+// -- latency_histogram
+// ------------------------------------------------------------
 
 void latency_histogram::record(int64_t ns) {
   if (ns < 0)
     ns = 0;
-  auto bucket = std::min<std::size_t>(static_cast<std::size_t>(ns / 10'000),
-                                      buckets - 1);
+  auto bucket =
+      std::min<std::size_t>(static_cast<std::size_t>(ns / 10'000), buckets - 1);
   counts_[bucket].fetch_add(1, std::memory_order_relaxed);
   auto prev = max_ns_.load(std::memory_order_relaxed);
   while (ns > prev && !max_ns_.compare_exchange_weak(prev, ns))
@@ -66,7 +67,8 @@ void latency_histogram::reset() {
   max_ns_.store(0);
 }
 
-// -- one client -------------------------------------------------------------------
+// -- one client
+// -------------------------------------------------------------------
 
 namespace {
 
@@ -85,7 +87,7 @@ int64_t send_time_of(std::string_view frame) {
 class client : public std::enable_shared_from_this<client> {
 public:
   client(asio::io_context& ioc, fleet_stats& stats)
-    : ws_(asio::make_strand(ioc)), stats_(stats) {}
+      : ws_(asio::make_strand(ioc)), stats_(stats) {}
 
   void start(const tcp::endpoint& ep, std::string host, std::string name,
              std::string join_frame, std::function<void(bool)> done) {
@@ -95,9 +97,9 @@ public:
     join_ = std::move(join_frame);
     done_ = std::move(done);
     ws_.next_layer().async_connect(
-      ep, [self = shared_from_this()](beast::error_code ec) {
-        self->on_connect(ec);
-      });
+        ep, [self = shared_from_this()](beast::error_code ec) {
+          self->on_connect(ec);
+        });
   }
 
   void send(std::string text) {
@@ -138,10 +140,10 @@ private:
   }
 
   void read() {
-    ws_.async_read(buf_, [self = shared_from_this()](beast::error_code ec,
-                                                     std::size_t) {
-      self->on_read(ec);
-    });
+    ws_.async_read(
+        buf_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+          self->on_read(ec);
+        });
   }
 
   void on_read(beast::error_code ec) {
@@ -174,15 +176,15 @@ private:
   }
 
   void write_next() {
-    ws_.async_write(asio::buffer(queue_.front()),
-                    [self = shared_from_this()](beast::error_code ec,
-                                                std::size_t) {
-                      self->queue_.pop_front();
-                      if (!ec && !self->queue_.empty())
-                        self->write_next();
-                      else if (ec)
-                        self->queue_.clear();
-                    });
+    ws_.async_write(
+        asio::buffer(queue_.front()),
+        [self = shared_from_this()](beast::error_code ec, std::size_t) {
+          self->queue_.pop_front();
+          if (!ec && !self->queue_.empty())
+            self->write_next();
+          else if (ec)
+            self->queue_.clear();
+        });
   }
 
   websocket::stream<tcp::socket> ws_;
@@ -195,12 +197,13 @@ private:
 
 } // namespace
 
-// -- fleet ------------------------------------------------------------------------
+// -- fleet
+// ------------------------------------------------------------------------
 
 struct fleet::impl {
   asio::io_context ioc;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>>
-    work{ioc.get_executor()};
+      work{ioc.get_executor()};
   std::vector<std::thread> threads;
   std::vector<std::shared_ptr<client>> clients;
   fleet_stats stats;
@@ -213,7 +216,7 @@ struct fleet::impl {
 
 fleet::fleet(std::string host, uint16_t port, std::string prefix, int rooms,
              int threads)
-  : impl_(std::make_unique<impl>()) {
+    : impl_(std::make_unique<impl>()) {
   auto& d = *impl_;
   d.host = std::move(host);
   d.port = port;
@@ -225,7 +228,9 @@ fleet::fleet(std::string host, uint16_t port, std::string prefix, int rooms,
     d.threads.emplace_back([&d] { d.ioc.run(); });
 }
 
-fleet::~fleet() { stop(); }
+fleet::~fleet() {
+  stop();
+}
 
 void fleet::connect(int count, double per_second,
                     std::chrono::seconds timeout) {
@@ -234,24 +239,25 @@ void fleet::connect(int count, double per_second,
   auto start = std::chrono::steady_clock::now();
   auto first = static_cast<int>(d.clients.size());
   for (int i = first; i < first + count; ++i) {
-    auto due = start + std::chrono::duration_cast<std::chrono::nanoseconds>(
-                         std::chrono::duration<double>((i - first) / per_second));
+    auto due =
+        start + std::chrono::duration_cast<std::chrono::nanoseconds>(
+                    std::chrono::duration<double>((i - first) / per_second));
     std::this_thread::sleep_until(due);
     auto c = std::make_shared<client>(d.ioc, d.stats);
     d.clients.push_back(c);
     auto room = room_of(i);
     std::string join = room == 0 ? std::string{}
                                  : R"({"type":"join","room":"r)" +
-                                     std::to_string(room) + "\"}";
-    c->start(d.endpoint, d.host + ":" + std::to_string(d.port),
-             name_of(i), join, [&d, finished](bool ok) {
-               (ok ? d.stats.connected : d.stats.connect_failures)
-                 .fetch_add(1);
+                                       std::to_string(room) + "\"}";
+    c->start(d.endpoint, d.host + ":" + std::to_string(d.port), name_of(i),
+             join, [&d, finished](bool ok) {
+               (ok ? d.stats.connected : d.stats.connect_failures).fetch_add(1);
                finished->fetch_add(1);
              });
   }
   auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (finished->load() < count && std::chrono::steady_clock::now() < deadline)
+  while (finished->load() < count &&
+         std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(10ms);
 }
 
@@ -272,20 +278,26 @@ void fleet::stop() {
   d.clients.clear();
 }
 
-int fleet::size() const { return static_cast<int>(impl_->clients.size()); }
+int fleet::size() const {
+  return static_cast<int>(impl_->clients.size());
+}
 
-int fleet::room_of(int index) const { return index % impl_->rooms; }
+int fleet::room_of(int index) const {
+  return index % impl_->rooms;
+}
 
 std::string fleet::name_of(int index) const {
   return impl_->prefix + std::to_string(index);
 }
 
-fleet_stats& fleet::stats() { return impl_->stats; }
+fleet_stats& fleet::stats() {
+  return impl_->stats;
+}
 
 int64_t fleet::now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
-           std::chrono::steady_clock::now().time_since_epoch())
-    .count();
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
 }
 
 } // namespace bench

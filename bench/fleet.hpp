@@ -24,8 +24,9 @@ public:
 
 private:
   static constexpr std::size_t buckets = 100'000;
-  std::unique_ptr<std::atomic<uint32_t>[]> counts_{
-    new std::atomic<uint32_t>[buckets]()};
+  std::unique_ptr<std::atomic<uint32_t>[]> counts_ {
+    new std::atomic<uint32_t>[ buckets ]()
+  };
   std::atomic<int64_t> max_ns_{0};
 };
 

@@ -97,11 +97,11 @@ load_report run_load(const load_options& o,
     auto total = static_cast<uint64_t>(seconds * o.rate);
     for (uint64_t k = 0; k < total; ++k) {
       auto due = start + std::chrono::duration_cast<steady::duration>(
-                           std::chrono::duration<double>(k / o.rate));
+                             std::chrono::duration<double>(k / o.rate));
       std::this_thread::sleep_until(due);
       auto lag = std::chrono::duration_cast<std::chrono::milliseconds>(
-                   steady::now() - due)
-                   .count();
+                     steady::now() - due)
+                     .count();
       max_lag_ms = std::max<uint64_t>(max_lag_ms, static_cast<uint64_t>(lag));
       int from = static_cast<int>(k % static_cast<uint64_t>(senders));
       private_acc += o.private_fraction;
@@ -118,7 +118,7 @@ load_report run_load(const load_options& o,
       } else {
         frame = {{"type", "say"}, {"msg", load_msg(o.payload)}};
         expected += static_cast<uint64_t>(
-          per_room[static_cast<std::size_t>(f.room_of(from))]);
+            per_room[static_cast<std::size_t>(f.room_of(from))]);
       }
       f.send(from, frame.dump());
       ++sent;
@@ -149,8 +149,8 @@ load_report run_load(const load_options& o,
   r.seconds = std::chrono::duration<double>(steady::now() - start).count();
   auto cpu_after = metric_or(o, "process_cpu_seconds_total", -1);
   r.server_rss_bytes = metric_or(o, "process_resident_memory_bytes", -1);
-  r.tool_cpu_share = (own_cpu_seconds() - tool_cpu_before) /
-                     (r.seconds * (o.threads + 1));
+  r.tool_cpu_share =
+      (own_cpu_seconds() - tool_cpu_before) / (r.seconds * (o.threads + 1));
   progress(progress_line(f, r.sent));
   r.delivered = st.deliveries.load();
   r.errors = st.errors.load();
@@ -163,7 +163,7 @@ load_report run_load(const load_options& o,
     r.server_cpu_s = cpu_after - cpu_before;
     if (r.delivered > 0)
       r.server_cpu_per_100k =
-        r.server_cpu_s / static_cast<double>(r.delivered) * 1e5;
+          r.server_cpu_s / static_cast<double>(r.delivered) * 1e5;
   }
   if (r.tool_cpu_share > 0.85) {
     r.tool_bottleneck = true;
@@ -190,8 +190,8 @@ idle_report run_idle(const load_options& o, double hold,
   std::thread report([&] {
     while (f.stats().connected.load() + f.stats().connect_failures.load() <
            static_cast<uint64_t>(o.clients)) {
-      progress("connected " + std::to_string(f.stats().connected.load()) +
-               "/" + std::to_string(o.clients) + "  failed " +
+      progress("connected " + std::to_string(f.stats().connected.load()) + "/" +
+               std::to_string(o.clients) + "  failed " +
                std::to_string(f.stats().connect_failures.load()));
       std::this_thread::sleep_for(500ms);
       if (steady::now() - start > 300s)
@@ -207,7 +207,7 @@ idle_report run_idle(const load_options& o, double hold,
   r.closed_early = f.stats().closed.load();
   if (r.rss_before >= 0 && r.rss_after >= 0 && r.connected > 0)
     r.bytes_per_connection =
-      (r.rss_after - r.rss_before) / static_cast<double>(r.connected);
+        (r.rss_after - r.rss_before) / static_cast<double>(r.connected);
   f.stop();
   r.seconds = std::chrono::duration<double>(steady::now() - start).count();
   return r;
@@ -229,8 +229,9 @@ std::string to_text(const load_report& r) {
       << r.expected << " deliveries (" << fixed(r.delivered / r.seconds, 0)
       << "/s), " << r.lost() << " lost, " << r.errors << " error frames\n";
   if (r.server_cpu_per_100k >= 0)
-    out << "  Server CPU " << fixed(r.server_cpu_s) << " s = "
-        << fixed(r.server_cpu_per_100k, 3) << " s per 100k deliveries; RSS "
+    out << "  Server CPU " << fixed(r.server_cpu_s)
+        << " s = " << fixed(r.server_cpu_per_100k, 3)
+        << " s per 100k deliveries; RSS "
         << fixed(r.server_rss_bytes / 1048576, 1) << " MiB\n";
   else
     out << "  Server CPU unknown (no process_cpu_seconds_total in /metrics)\n";
@@ -245,36 +246,35 @@ std::string to_text(const load_report& r) {
 
 std::string to_json(const load_report& r) {
   const auto& o = r.opts;
-  nlohmann::json j{
-    {"mode", "load"},
-    {"clients", o.clients},
-    {"senders", o.senders},
-    {"rate", o.rate},
-    {"duration", o.duration},
-    {"private_fraction", o.private_fraction},
-    {"payload", o.payload},
-    {"rooms", o.rooms},
-    {"connected", r.connected},
-    {"connect_failures", r.connect_failures},
-    {"sent", r.sent},
-    {"expected", r.expected},
-    {"delivered", r.delivered},
-    {"lost", r.lost()},
-    {"errors", r.errors},
-    {"seconds", r.seconds},
-    {"deliveries_per_s", r.delivered / r.seconds},
-    {"latency_ms",
-     {{"p50", r.p50_ms},
-      {"p90", r.p90_ms},
-      {"p99", r.p99_ms},
-      {"p999", r.p999_ms},
-      {"max", r.max_ms}}},
-    {"server_cpu_s", r.server_cpu_s},
-    {"server_cpu_s_per_100k_deliveries", r.server_cpu_per_100k},
-    {"server_rss_bytes", r.server_rss_bytes},
-    {"tool_cpu_share", r.tool_cpu_share},
-    {"tool_bottleneck", r.tool_bottleneck},
-    {"bottleneck_reason", r.bottleneck_reason}};
+  nlohmann::json j{{"mode", "load"},
+                   {"clients", o.clients},
+                   {"senders", o.senders},
+                   {"rate", o.rate},
+                   {"duration", o.duration},
+                   {"private_fraction", o.private_fraction},
+                   {"payload", o.payload},
+                   {"rooms", o.rooms},
+                   {"connected", r.connected},
+                   {"connect_failures", r.connect_failures},
+                   {"sent", r.sent},
+                   {"expected", r.expected},
+                   {"delivered", r.delivered},
+                   {"lost", r.lost()},
+                   {"errors", r.errors},
+                   {"seconds", r.seconds},
+                   {"deliveries_per_s", r.delivered / r.seconds},
+                   {"latency_ms",
+                    {{"p50", r.p50_ms},
+                     {"p90", r.p90_ms},
+                     {"p99", r.p99_ms},
+                     {"p999", r.p999_ms},
+                     {"max", r.max_ms}}},
+                   {"server_cpu_s", r.server_cpu_s},
+                   {"server_cpu_s_per_100k_deliveries", r.server_cpu_per_100k},
+                   {"server_rss_bytes", r.server_rss_bytes},
+                   {"tool_cpu_share", r.tool_cpu_share},
+                   {"tool_bottleneck", r.tool_bottleneck},
+                   {"bottleneck_reason", r.bottleneck_reason}};
   return j.dump(2);
 }
 
@@ -302,14 +302,14 @@ std::string to_csv(const load_report& r) {
 
 std::string to_text(const idle_report& r) {
   std::ostringstream out;
-  out << "idle: " << r.connected << " of " << r.clients
-      << " connections held (" << r.connect_failures << " failed, "
-      << r.closed_early << " closed early) in " << fixed(r.seconds, 1)
-      << " s\n";
+  out << "idle: " << r.connected << " of " << r.clients << " connections held ("
+      << r.connect_failures << " failed, " << r.closed_early
+      << " closed early) in " << fixed(r.seconds, 1) << " s\n";
   if (r.bytes_per_connection >= 0)
     out << "  Server RSS " << fixed(r.rss_before / 1048576, 1) << " MiB -> "
-        << fixed(r.rss_after / 1048576, 1) << " MiB = "
-        << fixed(r.bytes_per_connection / 1024, 2) << " KiB per connection\n";
+        << fixed(r.rss_after / 1048576, 1)
+        << " MiB = " << fixed(r.bytes_per_connection / 1024, 2)
+        << " KiB per connection\n";
   return out.str();
 }
 

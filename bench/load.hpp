@@ -14,14 +14,14 @@ struct load_options {
   uint16_t port = 8080;
   int clients = 200;
   int senders = 10;
-  double rate = 100;             // messages per second, all senders together
-  double duration = 10;          // seconds of sending (after the warm-up)
-  double warmup = 1;             // seconds of sending not measured
-  double private_fraction = 0;   // share of messages sent as whispers
-  int payload = 64;              // bytes of `msg`
-  int rooms = 1;                 // clients spread over this many rooms
-  int threads = 2;               // load generator I/O threads
-  double connect_rate = 2000;    // new connections per second
+  double rate = 100;           // messages per second, all senders together
+  double duration = 10;        // seconds of sending (after the warm-up)
+  double warmup = 1;           // seconds of sending not measured
+  double private_fraction = 0; // share of messages sent as whispers
+  int payload = 64;            // bytes of `msg`
+  int rooms = 1;               // clients spread over this many rooms
+  int threads = 2;             // load generator I/O threads
+  double connect_rate = 2000;  // new connections per second
   /// Login names are PREFIX<n>; empty: "l<pid>x<run>-", unique per run, so
   /// runs back to back never meet the previous run's names.
   std::string prefix;
@@ -33,13 +33,15 @@ struct load_report {
   uint64_t sent = 0, expected = 0, delivered = 0, errors = 0;
   double seconds = 0;
   double p50_ms = 0, p90_ms = 0, p99_ms = 0, p999_ms = 0, max_ms = 0;
-  double server_cpu_s = -1;       // during the measured window
+  double server_cpu_s = -1;        // during the measured window
   double server_cpu_per_100k = -1; // CPU seconds per 100k deliveries
   double server_rss_bytes = -1;
   double tool_cpu_share = 0; // tool CPU / (threads x wall time)
   bool tool_bottleneck = false;
   std::string bottleneck_reason;
-  uint64_t lost() const { return expected > delivered ? expected - delivered : 0; }
+  uint64_t lost() const {
+    return expected > delivered ? expected - delivered : 0;
+  }
 };
 
 load_report run_load(const load_options& o,

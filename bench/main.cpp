@@ -1,11 +1,13 @@
 // actorchat-bench: tools to measure and test a chat server speaking
 // PROTOCOL.md. See `actorchat-bench --help`.
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <random>
 #include <string>
 
@@ -14,13 +16,16 @@
 
 #include "chaos.hpp"
 #include "load.hpp"
+#include "timeline.hpp"
 
 namespace {
 
 const char* usage = R"(usage: actorchat-bench MODE URL [options]
 URL is http://HOST:PORT (or ws://HOST:PORT). Options: --flag VALUE or
 --flag=VALUE. Every mode: --json FILE (report as JSON, "-" for stdout),
---quiet (no progress line).
+--quiet (no progress line), --timeline FILE (the server's sessions,
+connections, deliveries, disconnects by reason, CPU and RSS from /metrics
+4 times a second as CSV, for bench/plot.mjs; chaos adds rounds_done).
 
 load   clients send at a fixed total rate; latency from a timestamp in each
        message; server CPU and RSS from its /metrics
@@ -81,9 +86,15 @@ T get(cli& c, const std::string& name, T fallback, F convert) {
   return convert(value);
 }
 
-int as_int(const std::string& s) { return std::stoi(s); }
-double as_double(const std::string& s) { return std::stod(s); }
-std::string as_string(const std::string& s) { return s; }
+int as_int(const std::string& s) {
+  return std::stoi(s);
+}
+double as_double(const std::string& s) {
+  return std::stod(s);
+}
+std::string as_string(const std::string& s) {
+  return s;
+}
 
 void write_json(const std::string& file, const std::string& json) {
   if (file.empty())
@@ -157,6 +168,25 @@ int main(int argc, char** argv) {
   };
   try {
     auto json_file = get(c, "json", std::string{}, as_string);
+    auto timeline_file = get(c, "timeline", std::string{}, as_string);
+    std::atomic<int> rounds_done{0};
+    auto timeline =
+        [&](std::vector<bench::metrics_timeline::tool_column> tool_columns) {
+          std::vector<bench::metrics_timeline::sample_column> samples{
+              {"sessions", "chat_sessions"},
+              {"connections", "chat_connections"},
+              {"deliveries", "chat_deliveries_total"},
+              {"socket_writes", "chat_socket_writes_total"},
+              {"cpu_s", "process_cpu_seconds_total"},
+              {"rss_bytes", "process_resident_memory_bytes"}};
+          for (std::string reason : {"client_close", "reset", "timeout",
+                                     "slow_consumer", "refused", "shutdown"})
+            samples.push_back(
+                {"disconnects_" + reason,
+                 "chat_disconnects_total{reason=\"" + reason + "\"}"});
+          return std::make_unique<bench::metrics_timeline>(
+              host, port, timeline_file, samples, std::move(tool_columns));
+        };
     if (c.mode == "chaos") {
       bench::chaos_options o;
       o.host = host;
@@ -167,13 +197,17 @@ int main(int argc, char** argv) {
       o.observers = get(c, "observers", o.observers, as_int);
       o.talk_rate = get(c, "rate", o.talk_rate, as_double);
       o.kinds = get(c, "kinds", o.kinds, bench::parse_kinds);
-      o.settle = std::chrono::milliseconds(static_cast<long>(
-        get(c, "settle", 70.0, as_double) * 1000));
+      o.settle = std::chrono::milliseconds(
+          static_cast<long>(get(c, "settle", 70.0, as_double) * 1000));
       if (!c.values.empty())
         return fail("unknown option --" + c.values.begin()->first);
       if (o.rounds < 1 || o.observers < 1 || o.talk_rate <= 0)
         return fail("--rounds, --observers and --rate must be positive");
+      o.rounds_done = &rounds_done;
+      auto sampler = timeline(
+          {{"rounds_done", [&] { return double(rounds_done.load()); }}});
       auto r = bench::run_chaos(o, progress);
+      sampler.reset();
       end_progress();
       std::cout << bench::to_text(r);
       write_json(json_file, bench::to_json(r));
@@ -196,7 +230,9 @@ int main(int argc, char** argv) {
       o.rooms = get(c, "rooms", std::max(1, o.clients / 50), as_int);
       if (!c.values.empty())
         return fail("unknown option --" + c.values.begin()->first);
+      auto sampler = timeline({});
       auto r = bench::run_idle(o, hold, progress);
+      sampler.reset();
       end_progress();
       std::cout << bench::to_text(r);
       write_json(json_file, bench::to_json(r));
@@ -215,7 +251,9 @@ int main(int argc, char** argv) {
     if (o.clients < 1 || o.senders < 1 || o.rate <= 0 || o.duration <= 0)
       return fail("--clients, --senders, --rate and --duration must be "
                   "positive");
+    auto sampler = timeline({});
     auto r = bench::run_load(o, progress);
+    sampler.reset();
     end_progress();
     std::cout << bench::to_text(r);
     write_json(json_file, bench::to_json(r));
