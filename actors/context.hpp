@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "actors/limits.hpp"
 #include "actors/metrics.hpp"
@@ -41,6 +42,11 @@ struct context {
     caf::anon_send(tracer, trace_atom::value,
                    trace_record{ts_ns, std::move(from), std::move(to),
                                 std::move(msg), id});
+  }
+
+  /// Records several lines in one message. Only if tracing().
+  void trace(std::vector<trace_record> records) const {
+    caf::anon_send(tracer, trace_atom::value, std::move(records));
   }
 
 private:

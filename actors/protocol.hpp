@@ -213,10 +213,13 @@ using registry_actor = caf::typed_actor<
 
 /// tracer: owns the trace file; one JSON line per record, in arrival order.
 ///  (trace, record)              appends one line
+///  (trace, records)             appends one line each: one message for a
+///        broadcast's deliveries, however many members the room has
 ///  (shutdown) -> (ok)           flushes and closes the file, then ends; the
 ///        reply comes once every line is written
 using tracer_actor =
     caf::typed_actor<caf::reacts_to<trace_atom, trace_record>,
+                     caf::reacts_to<trace_atom, std::vector<trace_record>>,
                      caf::replies_to<shutdown_atom>::with<caf::ok_atom>>;
 
 /// The room everybody starts in; it never ends.

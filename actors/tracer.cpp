@@ -48,18 +48,26 @@ struct tracer_state {
 
 using tracer_ptr = tracer_actor::stateful_pointer<tracer_state>;
 
+/// Flushes whenever the mailbox runs dry: bursts cost one write, and a crash
+/// loses at most the records still queued.
+void flush_if_idle(tracer_ptr self) {
+  if (self->mailbox().empty())
+    self->state.flush();
+}
+
 tracer_actor::behavior_type tracer_impl(tracer_ptr self, file_ptr file,
                                         std::string path) {
   self->state.file = std::move(file);
   self->state.path = std::move(path);
   return {
       [self](trace_atom, const trace_record& r) {
-        auto& st = self->state;
-        st.write(r);
-        // Flush whenever the mailbox runs dry: bursts cost one write, and a
-        // crash loses at most the records still queued.
-        if (self->mailbox().empty())
-          st.flush();
+        self->state.write(r);
+        flush_if_idle(self);
+      },
+      [self](trace_atom, const std::vector<trace_record>& records) {
+        for (const auto& r : records)
+          self->state.write(r);
+        flush_if_idle(self);
       },
       [self](shutdown_atom) {
         self->state.flush();
@@ -71,14 +79,36 @@ tracer_actor::behavior_type tracer_impl(tracer_ptr self, file_ptr file,
 
 } // namespace
 
+namespace {
+
+/// Appends `s` as a JSON string: escaped by nlohmann::json, invalid UTF-8
+/// replaced by U+FFFD (names are user input).
+void append_json_string(std::string& out, const std::string& s) {
+  out += nlohmann::json(s).dump(-1, ' ', false,
+                                nlohmann::json::error_handler_t::replace);
+}
+
+} // namespace
+
 std::string trace_line(const trace_record& r) {
-  // ordered_json keeps the keys in the documented order, for human readers.
-  nlohmann::ordered_json j{
-      {"ts_ns", r.ts_ns}, {"from", r.from}, {"to", r.to}, {"msg", r.msg}};
-  if (r.id != 0)
-    j["id"] = r.id;
-  return j.dump(-1, ' ', false,
-                nlohmann::ordered_json::error_handler_t::replace);
+  // Built by hand in the documented key order, for human readers; faster
+  // than an ordered_json object, and the tracer formats every line.
+  std::string out;
+  out.reserve(96 + r.from.size() + r.to.size() + r.msg.size());
+  out += R"({"ts_ns":)";
+  out += std::to_string(r.ts_ns);
+  out += R"(,"from":)";
+  append_json_string(out, r.from);
+  out += R"(,"to":)";
+  append_json_string(out, r.to);
+  out += R"(,"msg":)";
+  append_json_string(out, r.msg);
+  if (r.id != 0) {
+    out += R"(,"id":)";
+    out += std::to_string(r.id);
+  }
+  out += '}';
+  return out;
 }
 
 std::string unnamed_sender(const caf::actor_addr& addr) {

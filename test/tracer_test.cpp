@@ -3,6 +3,7 @@
 
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -49,7 +50,8 @@ TEST_CASE("trace lines escape user names and replace invalid UTF-8",
   CHECK(json::parse(bad)["from"] == "session:\xEF\xBF\xBD\xEF\xBF\xBD");
 }
 
-TEST_CASE("the tracer writes every record in order and flushes when idle",
+TEST_CASE("the tracer writes every record and batch in order and flushes "
+          "when idle",
           "[actors][trace]") {
   test::temp_dir dir;
   auto file = dir.path / "trace.jsonl";
@@ -66,10 +68,18 @@ TEST_CASE("the tracer writes every record in order and flushes when idle",
          std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(10ms);
   CHECK(read_lines(file).size() == 3);
-  for (uint64_t i = 4; i <= 5000; ++i)
-    caf::anon_send(
-        tracer, chat::trace_atom::value,
-        chat::trace_record{static_cast<int64_t>(i), "a", "b", "m", i});
+  auto rec = [](uint64_t i) {
+    return chat::trace_record{static_cast<int64_t>(i), "a", "b", "m", i};
+  };
+  for (uint64_t i = 4; i <= 1000; ++i)
+    caf::anon_send(tracer, chat::trace_atom::value, rec(i));
+  // A room's deliveries come as one batch: one line each, in batch order.
+  for (uint64_t i = 1001; i <= 5000; i += 100) {
+    std::vector<chat::trace_record> batch;
+    for (uint64_t j = i; j < i + 100; ++j)
+      batch.push_back(rec(j));
+    caf::anon_send(tracer, chat::trace_atom::value, std::move(batch));
+  }
   REQUIRE(shut_down(sys, tracer));
   auto lines = read_lines(file);
   REQUIRE(lines.size() == 5000);
