@@ -215,8 +215,8 @@ using registry_actor = caf::typed_actor<
 ///  (trace, record)              appends one line
 ///  (trace, records)             appends one line each: one message for a
 ///        broadcast's deliveries, however many members the room has
-///  (shutdown) -> (ok)           flushes and closes the file, then ends; the
-///        reply comes once every line is written
+///  (shutdown) -> (ok)           flushes the file and ends; the reply comes
+///        once every line queued before it is in the file
 using tracer_actor =
     caf::typed_actor<caf::reacts_to<trace_atom, trace_record>,
                      caf::reacts_to<trace_atom, std::vector<trace_record>>,

@@ -80,18 +80,19 @@ void trace_in(room_ptr self, const char* msg, const caf::actor_addr& addr = {},
 }
 
 /// Trace lines of one broadcast's deliveries: connections are no actors,
-/// so the room records what it queued on each member's connection. One
-/// message to the tracer for all of them.
+/// so the room records what it queued on each member's connection, right
+/// after the fan-out and all with its end time. One message to the tracer.
 void trace_deliveries(room_ptr self, uint64_t id) {
   auto& st = self->state;
   if (!st.ctx->tracing())
     return;
+  auto now = steady_now_ns();
   auto from = "room:" + st.room;
   std::vector<trace_record> lines;
   lines.reserve(st.members.size());
   for (const auto& m : st.members)
     if (!m.conn.out.expired())
-      lines.push_back({steady_now_ns(), from, "conn:" + m.user, "message", id});
+      lines.push_back({now, from, "conn:" + m.user, "message", id});
   st.ctx->trace(std::move(lines));
 }
 

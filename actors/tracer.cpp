@@ -16,6 +16,13 @@ namespace {
 
 using file_ptr = std::shared_ptr<std::FILE>;
 
+/// Appends `s` as a JSON string: escaped by nlohmann::json, invalid UTF-8
+/// replaced by U+FFFD (names are user input).
+void append_json_string(std::string& out, const std::string& s) {
+  out += nlohmann::json(s).dump(-1, ' ', false,
+                                nlohmann::json::error_handler_t::replace);
+}
+
 struct tracer_state {
   static inline const char* name = "tracer";
   file_ptr file;
@@ -32,7 +39,7 @@ struct tracer_state {
   }
 
   void flush() {
-    if (!failed && std::fflush(file.get()) != 0)
+    if (!failed && file && std::fflush(file.get()) != 0)
       fail();
   }
 
@@ -75,17 +82,6 @@ tracer_actor::behavior_type tracer_impl(tracer_ptr self, file_ptr file,
         return caf::ok_atom::value;
       },
   };
-}
-
-} // namespace
-
-namespace {
-
-/// Appends `s` as a JSON string: escaped by nlohmann::json, invalid UTF-8
-/// replaced by U+FFFD (names are user input).
-void append_json_string(std::string& out, const std::string& s) {
-  out += nlohmann::json(s).dump(-1, ' ', false,
-                                nlohmann::json::error_handler_t::replace);
 }
 
 } // namespace
