@@ -175,12 +175,13 @@
     s.dataset.state = state;
   }
 
+  // Draws chat message `id`; clears the drawing for 0 (no chat message).
   function show(id) {
     const wrap = $('diagram');
     const body = $('hops').tBodies[0];
     wrap.replaceChildren();
     body.replaceChildren();
-    const path = pathOf(records, id);
+    const path = id ? pathOf(records, id) : [];
     if (path.length === 0) return;
     wrap.append(diagram(id, path));
     const t0 = path[0].ts;
@@ -217,8 +218,7 @@
     const skipped = parsed.skipped ? `, ${parsed.skipped} unreadable line(s) skipped` : '';
     setStatus(`${source}: ${records.length} lines, ${messages.length} chat message(s)${skipped}`,
       parsed.skipped ? 'error' : 'loaded');
-    if (messages.length) show(messages[0].id);
-    else show(0);
+    show(messages.length ? messages[0].id : 0);
   }
 
   function init() {

@@ -238,6 +238,20 @@ await run(async () => {
     assert(injected.imgs === 0 && injected.xss === undefined, `markup was injected: ${JSON.stringify(injected)}`);
   });
 
+  await check('a trace without chat messages draws nothing and says so', async () => {
+    await viewer.fill('#trace-text', JSON.stringify({ ts_ns: 5, from: 'server', to: 'registry', msg: 'shutdown' }));
+    await viewer.click('#paste-form button[type="submit"]');
+    await viewer.waitForFunction(() => /pasted lines: 1 lines, 0 chat/.test(document.getElementById('status').textContent));
+    assert(await viewer.isDisabled('#message-id'), '#message-id is enabled');
+    const option = await viewer.textContent('#message-id option');
+    assert(option === 'no chat message in this trace', `option ${JSON.stringify(option)}`);
+    const left = await viewer.evaluate(() => ({
+      svgs: document.querySelectorAll('#diagram svg').length,
+      rows: document.querySelectorAll('#hops tbody tr').length,
+    }));
+    assert(left.svgs === 0 && left.rows === 0, `still drawn: ${JSON.stringify(left)}`);
+  });
+
   await check('at 375 px width the page does not scroll sideways (the diagram scrolls in its card)', async () => {
     await viewer.setInputFiles('#trace-file', traceFile);
     await viewer.waitForFunction(() => !/pasted/.test(document.getElementById('status').textContent));
