@@ -5,7 +5,8 @@
 //   registry - the one directory of logged-in names and of rooms
 //   room     - one per chat room; its members and one total order of messages
 // and one non-actor edge: `outbound`, the connection a session writes to
-// (and, through a `connection_ref`, its rooms and peers too).
+// (and, through a `connection_ref`, its rooms and peers too). With `--trace`
+// a fourth actor, the tracer, writes down every message the others handle.
 // `net/` implements `outbound`; nothing here knows about sockets.
 #pragma once
 
@@ -33,6 +34,7 @@ using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
 using room_empty_atom = caf::atom_constant<caf::atom("room_empty")>;
 using close_room_atom = caf::atom_constant<caf::atom("close_room")>;
 using ready_atom = caf::atom_constant<caf::atom("ready")>;
+using trace_atom = caf::atom_constant<caf::atom("trace")>;
 
 // -- message types
 // -------------------------------------------------------------
@@ -57,6 +59,23 @@ typename Inspector::result_type inspect(Inspector& f, frame& x) {
     return caf::none;
   });
   return f(caf::meta::type_name("frame"), tmp, load);
+}
+
+/// One line of the message trace (`--trace`): `to` handled a message `msg`
+/// from `from` at `ts_ns` (steady clock). `id` links the lines of one chat
+/// message across hops; 0 means the message belongs to no chat message.
+struct trace_record {
+  int64_t ts_ns = 0;
+  std::string from;
+  std::string to;
+  std::string msg;
+  uint64_t id = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, trace_record& x) {
+  return f(caf::meta::type_name("trace_record"), x.ts_ns, x.from, x.to, x.msg,
+           x.id);
 }
 
 /// Errors that actors reply with; the session turns them into `error` frames.
@@ -191,6 +210,17 @@ using registry_actor = caf::typed_actor<
     caf::replies_to<members_atom, std::string>::with<std::vector<std::string>>,
     caf::reacts_to<room_empty_atom, std::string>,
     caf::reacts_to<shutdown_atom>>;
+
+/// tracer: owns the trace file; one JSON line per record, in arrival order.
+///  (trace, record)              appends one line
+///  (trace, records)             appends one line each: one message for a
+///        broadcast's deliveries, however many members the room has
+///  (shutdown) -> (ok)           flushes the file and ends; the reply comes
+///        once every line queued before it is in the file
+using tracer_actor =
+    caf::typed_actor<caf::reacts_to<trace_atom, trace_record>,
+                     caf::reacts_to<trace_atom, std::vector<trace_record>>,
+                     caf::replies_to<shutdown_atom>::with<caf::ok_atom>>;
 
 /// The room everybody starts in; it never ends.
 inline const std::string lobby_room = "lobby";

@@ -4,6 +4,7 @@
 
 #include "actors/log.hpp"
 #include "actors/room.hpp"
+#include "actors/tracer.hpp"
 
 namespace chat {
 
@@ -28,6 +29,30 @@ using registry_ptr = registry_actor::stateful_pointer<registry_state>;
 /// Counts one handled message for /metrics.
 void count(registry_ptr self) {
   self->state.ctx->stats.handled(actor_kind::registry, self->mailbox().size());
+}
+
+/// The trace name of the actor at `addr`: a session or room we know.
+std::string name_of(registry_ptr self, const caf::actor_addr& addr) {
+  auto& st = self->state;
+  if (!addr) // also: std::hash of a null actor_addr dereferences it
+    return unnamed_sender(addr);
+  if (auto it = st.names_by_addr.find(addr); it != st.names_by_addr.end())
+    return "session:" + it->second;
+  if (auto it = st.rooms_by_addr.find(addr); it != st.rooms_by_addr.end())
+    return "room:" + it->second;
+  return unnamed_sender(addr);
+}
+
+/// Trace line: the registry handled `msg` from the current sender (or from
+/// `addr`). Builds nothing when off.
+void trace_in(registry_ptr self, const char* msg,
+              const caf::actor_addr& addr = {}) {
+  auto& st = self->state;
+  if (st.ctx->tracing())
+    st.ctx->trace(name_of(self, addr ? addr
+                                     : caf::actor_cast<caf::actor_addr>(
+                                           self->current_sender())),
+                  "registry", msg);
 }
 
 room_actor find_or_spawn_room(registry_ptr self, const std::string& name) {
@@ -57,6 +82,7 @@ void forget_room(registry_ptr self, const std::string& name,
 
 void on_down(registry_ptr self, const caf::down_msg& dm) {
   count(self);
+  trace_in(self, "down", dm.source);
   auto& st = self->state;
   if (auto it = st.names_by_addr.find(dm.source);
       it != st.names_by_addr.end()) {
@@ -82,6 +108,8 @@ void on_down(registry_ptr self, const caf::down_msg& dm) {
 
 /// On the server's exit request: end every session and room, then itself.
 void on_exit(registry_ptr self, const caf::exit_msg& msg) {
+  // Not msg.source: anon_send_exit names the recipient there.
+  trace_in(self, "exit");
   auto& st = self->state;
   for (auto& [name, login] : st.sessions)
     self->send_exit(login.session, msg.reason);
@@ -100,6 +128,9 @@ registry_actor::behavior_type registry_impl(registry_ptr self, context* ctx) {
              const connection_ref& conn) -> caf::result<caf::ok_atom> {
         count(self);
         auto& st = self->state;
+        // Named from the message: a refused session is in no directory.
+        if (st.ctx->tracing())
+          st.ctx->trace("session:" + user, "registry", "login");
         if (!st.sessions.emplace(user, registry_state::login{who, conn}).second)
           return make_error(chat_errc::name_taken);
         st.names_by_addr.emplace(who.address(), user);
@@ -109,6 +140,7 @@ registry_actor::behavior_type registry_impl(registry_ptr self, context* ctx) {
       },
       [self](ready_atom, const std::string& user, const session_actor& who) {
         count(self);
+        trace_in(self, "ready");
         auto& st = self->state;
         if (auto it = st.sessions.find(user);
             it != st.sessions.end() && it->second.session == who)
@@ -117,6 +149,7 @@ registry_actor::behavior_type registry_impl(registry_ptr self, context* ctx) {
       [self](lookup_atom, const std::string& user)
           -> caf::result<session_actor, connection_ref> {
         count(self);
+        trace_in(self, "lookup");
         auto& st = self->state;
         // A session not yet welcomed is not found: a private message must
         // not reach its client before the welcome does.
@@ -127,16 +160,19 @@ registry_actor::behavior_type registry_impl(registry_ptr self, context* ctx) {
       },
       [self](join_atom, const std::string& room) {
         count(self);
+        trace_in(self, "join");
         return find_or_spawn_room(self, room);
       },
       [self](join_atom, const std::string& room, const caf::actor_addr& dead) {
         count(self);
+        trace_in(self, "join");
         forget_room(self, room, dead);
         return find_or_spawn_room(self, room);
       },
       [self](members_atom,
              const std::string& room) -> caf::result<std::vector<std::string>> {
         count(self);
+        trace_in(self, "members");
         auto& st = self->state;
         if (auto it = st.rooms.find(room); it != st.rooms.end())
           return self->delegate(it->second, members_atom::value);
@@ -144,6 +180,7 @@ registry_actor::behavior_type registry_impl(registry_ptr self, context* ctx) {
       },
       [self](room_empty_atom, const std::string& name) {
         count(self);
+        trace_in(self, "room_empty");
         auto& st = self->state;
         auto it = st.rooms.find(name);
         if (name == lobby_room || it == st.rooms.end())
@@ -154,15 +191,18 @@ registry_actor::behavior_type registry_impl(registry_ptr self, context* ctx) {
         self->request(room, caf::infinite, close_room_atom::value)
             .then(
                 [self, name, room](bool closed) {
+                  trace_in(self, "close_room_reply", room.address());
                   if (closed)
                     forget_room(self, name, room.address());
                 },
-                [](const caf::error&) {
+                [self, room](const caf::error&) {
+                  trace_in(self, "close_room_error", room.address());
                   // The room died meanwhile; its down message cleans up.
                 });
       },
       [self](shutdown_atom) {
         count(self);
+        trace_in(self, "shutdown");
         for (auto& [name, login] : self->state.sessions)
           self->send(login.session, shutdown_atom::value);
       },

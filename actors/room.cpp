@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "actors/codec.hpp"
+#include "actors/tracer.hpp"
 
 namespace chat {
 
@@ -54,6 +55,47 @@ std::size_t fan_out(room_ptr self, const frame& f) {
   return sent;
 }
 
+/// The trace name of the actor at `addr`: a member, the owner or unnamed.
+std::string name_of(room_ptr self, const caf::actor_addr& addr) {
+  auto& st = self->state;
+  if (!addr)
+    return unnamed_sender(addr);
+  if (auto it = st.find(addr); it != st.members.end())
+    return "session:" + it->user;
+  if (addr == st.owner.address())
+    return "registry";
+  return unnamed_sender(addr);
+}
+
+/// Trace line: the room handled `msg` from the current sender (or from
+/// `addr`). Builds nothing when off.
+void trace_in(room_ptr self, const char* msg, const caf::actor_addr& addr = {},
+              uint64_t id = 0) {
+  auto& st = self->state;
+  if (st.ctx->tracing())
+    st.ctx->trace(name_of(self, addr ? addr
+                                     : caf::actor_cast<caf::actor_addr>(
+                                           self->current_sender())),
+                  "room:" + st.room, msg, id);
+}
+
+/// Trace lines of one broadcast's deliveries: connections are no actors,
+/// so the room records what it queued on each member's connection, right
+/// after the fan-out and all with its end time. One message to the tracer.
+void trace_deliveries(room_ptr self, uint64_t id) {
+  auto& st = self->state;
+  if (!st.ctx->tracing())
+    return;
+  auto now = steady_now_ns();
+  auto from = "room:" + st.room;
+  std::vector<trace_record> lines;
+  lines.reserve(st.members.size());
+  for (const auto& m : st.members)
+    if (!m.conn.out.expired())
+      lines.push_back({now, from, "conn:" + m.user, "message", id});
+  st.ctx->trace(std::move(lines));
+}
+
 /// The first frame a new member gets, before any broadcast can reach it.
 std::string greeting(const room_state& st, const std::string& user, entry how,
                      const std::vector<std::string>& names) {
@@ -89,6 +131,7 @@ room_actor::behavior_type room_impl(room_ptr self, std::string name,
   self->state.ctx = ctx;
   self->set_down_handler([self](caf::down_msg& dm) {
     count(self);
+    trace_in(self, "down", dm.source);
     remove_member(self, dm.source);
   });
   return {
@@ -96,6 +139,9 @@ room_actor::behavior_type room_impl(room_ptr self, std::string name,
              connection_ref& conn, entry how) -> std::vector<std::string> {
         count(self);
         auto& st = self->state;
+        // Named from the message: the joiner may not be a member yet.
+        if (st.ctx->tracing())
+          st.ctx->trace("session:" + user, "room:" + st.room, "join");
         if (st.find(who.address()) == st.members.end()) {
           fan_out(self,
                   frame::make(codec::encode_presence("join", user, st.room)));
@@ -111,6 +157,7 @@ room_actor::behavior_type room_impl(room_ptr self, std::string name,
       },
       [self](leave_atom, const session_actor& who) {
         count(self);
+        trace_in(self, "leave", who.address());
         remove_member(self, who.address());
         return caf::ok_atom::value;
       },
@@ -119,19 +166,23 @@ room_actor::behavior_type room_impl(room_ptr self, std::string name,
         count(self);
         auto& st = self->state;
         auto id = st.ctx->next_message_id();
+        trace_in(self, "publish", {}, id);
         auto sent =
             fan_out(self, frame::make(codec::encode(codec::chat_message{
                               id, codec::now_ms(), from, "", st.room, msg})));
+        trace_deliveries(self, id);
         st.ctx->stats.broadcasts.fetch_add(1, std::memory_order_relaxed);
         st.ctx->stats.deliveries.fetch_add(sent, std::memory_order_relaxed);
         return id;
       },
       [self](members_atom) {
         count(self);
+        trace_in(self, "members");
         return self->state.sorted_names();
       },
       [self](close_room_atom) {
         count(self);
+        trace_in(self, "close_room");
         if (!self->state.members.empty())
           return false;
         self->quit();

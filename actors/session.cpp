@@ -44,6 +44,12 @@ struct session_state {
       conn->close(code, std::move(reason));
   }
 
+  /// Trace line: this session handled `msg` from `from`. Only if tracing.
+  void traced(std::string from, std::string msg, uint64_t id = 0,
+              int64_t ts_ns = steady_now_ns()) const {
+    ctx->trace(std::move(from), "session:" + user, std::move(msg), id, ts_ns);
+  }
+
   /// Token bucket over every client frame, timed by arrival.
   bool take_token(int64_t arrival_ns) {
     auto elapsed = std::max<int64_t>(0, arrival_ns - last_refill_ns);
@@ -66,6 +72,32 @@ void count(session_ptr self) {
 
 session_actor handle(session_ptr self) {
   return caf::actor_cast<session_actor>(self);
+}
+
+/// Trace line of a client frame. Its time is the frame's arrival (the
+/// connection is no actor and records nothing itself); a chat frame is
+/// recorded once its chat id exists, after the room's or registry's reply.
+void trace_frame(session_ptr self, int64_t arrival_ns, uint64_t id = 0) {
+  auto& st = self->state;
+  if (st.ctx->tracing())
+    st.traced("conn:" + st.user, "frame", id, arrival_ns);
+}
+
+/// Trace line: this session handled `msg` (a reply, a down message...)
+/// from `kind` + `name`, e.g. "room:" "lobby". Builds nothing when off.
+void trace_in(session_ptr self, const char* kind, const std::string& name,
+              const char* msg, uint64_t id = 0) {
+  auto& st = self->state;
+  if (st.ctx->tracing())
+    st.traced(kind + name, msg, id);
+}
+
+/// The same from an actor with a fixed name (the registry).
+void trace_in(session_ptr self, const char* from, const char* msg,
+              uint64_t id = 0) {
+  auto& st = self->state;
+  if (st.ctx->tracing())
+    st.traced(from, msg, id);
 }
 
 /// Refuses the login: error frame, close 1008, end.
@@ -91,6 +123,7 @@ void join_members(session_ptr self, room_actor room, std::string name,
                 connection_ref{st.out}, how)
       .await(
           [self, room, name](std::vector<std::string>&) {
+            trace_in(self, "room:", name, "join_reply");
             auto& st = self->state;
             st.room = room;
             st.room_name = name;
@@ -98,6 +131,7 @@ void join_members(session_ptr self, room_actor room, std::string name,
             self->monitor(room);
           },
           [self, room, name, how, attempts_left](caf::error& err) {
+            trace_in(self, "room:", name, "join_error");
             if (attempts_left > 1) {
               enter_room(self, name, how, attempts_left - 1, room.address());
               return;
@@ -112,9 +146,13 @@ void join_members(session_ptr self, room_actor room, std::string name,
 void enter_room(session_ptr self, std::string name, entry how,
                 int attempts_left, caf::actor_addr dead) {
   auto on_room = [self, name, how, attempts_left](room_actor& room) {
+    trace_in(self, "registry", "join_reply");
     join_members(self, room, name, how, attempts_left);
   };
-  auto on_error = [self](caf::error& err) { self->quit(err); };
+  auto on_error = [self](caf::error& err) {
+    trace_in(self, "registry", "join_error");
+    self->quit(err);
+  };
   auto& registry = self->state.registry;
   if (dead) // the room we knew is gone: have the registry replace it now
     self->request(registry, caf::infinite, join_atom::value, name, dead)
@@ -132,15 +170,18 @@ void enter_room(session_ptr self, std::string name, entry how,
 void switch_room(session_ptr self, std::string name) {
   auto& st = self->state;
   auto old_room = std::move(st.room);
+  auto old_name = std::move(st.room_name);
   self->demonitor(old_room.address());
   st.room = nullptr;
   st.room_name.clear();
   self->request(old_room, caf::infinite, leave_atom::value, handle(self))
       .await(
-          [self, name](caf::ok_atom) {
+          [self, name, old_name](caf::ok_atom) {
+            trace_in(self, "room:", old_name, "leave_reply");
             enter_room(self, name, entry::join, join_attempts);
           },
-          [self, name](caf::error&) {
+          [self, name, old_name](caf::error&) {
+            trace_in(self, "room:", old_name, "leave_error");
             // The old room is gone, and with it anything it could still send.
             enter_room(self, name, entry::join, join_attempts);
           });
@@ -149,6 +190,7 @@ void switch_room(session_ptr self, std::string name) {
 void on_say(session_ptr self, codec::say_request& req, int64_t arrival_ns) {
   auto& st = self->state;
   if (req.room && *req.room != st.room_name) {
+    trace_frame(self, arrival_ns);
     st.send_error(error_code::bad_request,
                   "you are not in room '" + *req.room + "'; join it first");
     return;
@@ -158,11 +200,15 @@ void on_say(session_ptr self, codec::say_request& req, int64_t arrival_ns) {
   self->request(st.room, caf::infinite, publish_atom::value, st.user,
                 std::move(req.msg))
       .await(
-          [self, arrival_ns](uint64_t) {
+          [self, arrival_ns](uint64_t id) {
             self->state.ctx->stats.observe_delivery(steady_now_ns() -
                                                     arrival_ns);
+            trace_frame(self, arrival_ns, id);
+            trace_in(self, "room:", self->state.room_name, "publish_reply", id);
           },
-          [self](caf::error& err) {
+          [self, arrival_ns](caf::error& err) {
+            trace_frame(self, arrival_ns);
+            trace_in(self, "room:", self->state.room_name, "publish_error");
             log::warn("session " + self->state.user +
                       ": publish failed: " + self->system().render(err));
           });
@@ -176,21 +222,35 @@ void on_whisper(session_ptr self, codec::whisper_request& req,
           [self, to = req.to, msg = std::move(req.msg),
            arrival_ns](session_actor&, connection_ref& peer) {
             auto& st = self->state;
+            // The id is taken here, so the lookup request itself carries
+            // none in the trace; its reply does.
             auto id = st.ctx->next_message_id();
+            trace_frame(self, arrival_ns, id);
+            trace_in(self, "registry", "lookup_reply", id);
             auto f = frame::make(codec::encode(codec::chat_message{
                 id, codec::now_ms(), st.user, to, "", msg}));
             // Straight to both connections: anything a room queued for
             // either of them before our lookup reply stays ahead.
-            uint64_t copies = peer.send(f) ? 1 : 0;
             connection_ref own{st.out};
-            if (!peer.same(own))
-              copies += own.send(f) ? 1 : 0;
+            bool to_peer = peer.send(f);
+            bool to_self = !peer.same(own) && own.send(f);
+            uint64_t copies = (to_peer ? 1 : 0) + (to_self ? 1 : 0);
+            if (st.ctx->tracing()) {
+              // Connections are no actors: the sender records deliveries.
+              auto me = "session:" + st.user;
+              if (to_peer)
+                st.ctx->trace(me, "conn:" + to, "private", id);
+              if (to_self)
+                st.ctx->trace(me, "conn:" + st.user, "private", id);
+            }
             st.ctx->stats.privates.fetch_add(1, std::memory_order_relaxed);
             st.ctx->stats.deliveries.fetch_add(copies,
                                                std::memory_order_relaxed);
             st.ctx->stats.observe_delivery(steady_now_ns() - arrival_ns);
           },
-          [self, to = req.to](caf::error& err) {
+          [self, to = req.to, arrival_ns](caf::error& err) {
+            trace_frame(self, arrival_ns);
+            trace_in(self, "registry", "lookup_error");
             if (is(err, chat_errc::unknown_user))
               self->state.send_error(error_code::unknown_user,
                                      "no user '" + to + "' is logged in");
@@ -206,9 +266,16 @@ void on_users(session_ptr self, codec::users_request& req) {
   self->request(st.registry, caf::infinite, members_atom::value, room)
       .await(
           [self, room](std::vector<std::string>& users) {
+            // The registry delegates to the room when it exists.
+            if (caf::actor_cast<caf::actor_addr>(self->current_sender()) ==
+                self->state.registry.address())
+              trace_in(self, "registry", "members_reply");
+            else
+              trace_in(self, "room:", room, "members_reply");
             self->state.send(codec::encode_users(room, users));
           },
           [self, room](caf::error&) {
+            trace_in(self, "registry", "members_error");
             // The room closed while asked (it was empty): nobody is in it.
             self->state.send(codec::encode_users(room, {}));
           });
@@ -217,18 +284,24 @@ void on_users(session_ptr self, codec::users_request& req) {
 void on_text(session_ptr self, std::string& text, int64_t arrival_ns) {
   auto& st = self->state;
   if (!st.take_token(arrival_ns)) {
+    trace_frame(self, arrival_ns);
     st.send_error(error_code::rate_limited,
                   "more than the allowed frames per second; frame dropped");
     return;
   }
   auto decoded = codec::decode(text, st.ctx->lim.max_msg_code_points);
   if (auto* err = std::get_if<codec::decode_error>(&decoded)) {
+    trace_frame(self, arrival_ns);
     st.send_error(err->code, err->detail);
     return;
   }
   std::visit(
       [self, &st, arrival_ns](auto& req) {
         using T = std::decay_t<decltype(req)>;
+        // Chat frames are traced by on_say and on_whisper, with their id.
+        if constexpr (!std::is_same_v<T, codec::say_request> &&
+                      !std::is_same_v<T, codec::whisper_request>)
+          trace_frame(self, arrival_ns);
         if constexpr (std::is_same_v<T, codec::say_request>) {
           on_say(self, req, arrival_ns);
         } else if constexpr (std::is_same_v<T, codec::whisper_request>) {
@@ -253,9 +326,11 @@ void log_in(session_ptr self) {
                 self->state.user, handle(self), connection_ref{self->state.out})
       .await(
           [self](caf::ok_atom) {
+            trace_in(self, "registry", "login_reply");
             enter_room(self, lobby_room, entry::login, join_attempts);
           },
           [self](caf::error& err) {
+            trace_in(self, "registry", "login_error");
             if (is(err, chat_errc::name_taken))
               refuse(self, error_code::name_taken,
                      "'" + self->state.user + "' is already logged in");
@@ -291,6 +366,7 @@ session_actor::behavior_type session_impl(session_ptr self,
     auto& st = self->state;
     if (!st.room || dm.source != st.room.address())
       return;
+    trace_in(self, "room:", st.room_name, "down");
     // Our room failed; the registry restarts it. Join the new one.
     auto name = st.room_name;
     st.room = nullptr;
@@ -309,6 +385,7 @@ session_actor::behavior_type session_impl(session_ptr self,
       },
       [self](ws_binary_atom, int64_t arrival_ns) {
         count(self);
+        trace_frame(self, arrival_ns);
         auto& st = self->state;
         if (!st.take_token(arrival_ns))
           st.send_error(error_code::rate_limited,
@@ -320,10 +397,12 @@ session_actor::behavior_type session_impl(session_ptr self,
       },
       [self](ws_down_atom, const std::string&) {
         count(self);
+        trace_in(self, "conn:", self->state.user, "ws_down");
         self->quit();
       },
       [self](shutdown_atom) {
         count(self);
+        trace_in(self, "registry", "shutdown");
         self->state.close(close_going_away, "server shutting down");
       },
   };

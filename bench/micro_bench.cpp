@@ -1,5 +1,6 @@
-// Micro-benchmarks (Google Benchmark): the JSON codec, and room fan-out
-// without sockets (members' connections only count what they get).
+// Micro-benchmarks (Google Benchmark): the JSON codec, room fan-out without
+// sockets (members' connections only count what they get), with the message
+// trace off and on, and the tracer's line format.
 #include <atomic>
 #include <memory>
 #include <string>
@@ -12,6 +13,7 @@
 #include "actors/context.hpp"
 #include "actors/protocol.hpp"
 #include "actors/room.hpp"
+#include "actors/tracer.hpp"
 
 namespace {
 
@@ -67,8 +69,10 @@ chat::room_owner::behavior_type null_owner(chat::room_owner::pointer) {
           [](chat::ready_atom, const std::string&, chat::session_actor) {}};
 }
 
-/// One publish to a room of N members: encode once, queue N times.
-void room_fan_out(benchmark::State& state) {
+/// One publish to a room of N members: encode once, queue N times. With
+/// `traced`, a tracer writes to /dev/null: the room then also builds N + 1
+/// trace records; the tracer formats them on its own thread.
+void fan_out_bench(benchmark::State& state, bool traced) {
   auto members = static_cast<int>(state.range(0));
   chat::context ctx;
   caf::actor_system_config cfg;
@@ -76,6 +80,8 @@ void room_fan_out(benchmark::State& state) {
   cfg.set("scheduler.max-threads", 1);
   {
     caf::actor_system sys{cfg};
+    if (traced)
+      ctx.tracer = chat::spawn_tracer(sys, "/dev/null");
     std::atomic<uint64_t> delivered{0};
     auto owner = sys.spawn(null_owner);
     caf::scoped_actor self{sys};
@@ -108,9 +114,33 @@ void room_fan_out(benchmark::State& state) {
       caf::anon_send_exit(s, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(room, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(owner, caf::exit_reason::user_shutdown);
+    if (traced) {
+      // As the server does: every record written, then the handle dropped.
+      self->request(ctx.tracer, caf::infinite, chat::shutdown_atom::value)
+          .receive([](caf::ok_atom) {}, [](caf::error&) {});
+      ctx.tracer = nullptr;
+    }
   }
 }
+
+void room_fan_out(benchmark::State& state) {
+  fan_out_bench(state, false);
+}
 BENCHMARK(room_fan_out)->Arg(10)->Arg(200)->Arg(1000)->UseRealTime();
+
+void room_fan_out_traced(benchmark::State& state) {
+  fan_out_bench(state, true);
+}
+BENCHMARK(room_fan_out_traced)->Arg(10)->Arg(200)->Arg(1000)->UseRealTime();
+
+/// The tracer's share of one record: one JSON line.
+void trace_line_format(benchmark::State& state) {
+  const chat::trace_record r{1234567890123, "room:lobby", "conn:alice",
+                             "message", 17};
+  for (auto _ : state)
+    benchmark::DoNotOptimize(chat::trace_line(r));
+}
+BENCHMARK(trace_line_format);
 
 } // namespace
 

@@ -12,6 +12,7 @@
 
 #include "actors/log.hpp"
 #include "actors/registry.hpp"
+#include "actors/tracer.hpp"
 #include "net/listener.hpp"
 
 namespace chat::net {
@@ -32,6 +33,20 @@ std::size_t connections_allowed_by_fd_limit() {
   }
   auto files = std::min<rlim_t>(lim.rlim_cur, 1 << 24);
   return files > 2 * margin ? files - margin : files / 2;
+}
+
+/// Ends the message trace once every other actor is done: their last
+/// records are queued by then, and the reply comes after they are written.
+void close_trace(chat::context& ctx, caf::actor_system& sys) {
+  if (!ctx.tracing())
+    return;
+  caf::scoped_actor self{sys};
+  self->request(ctx.tracer, std::chrono::seconds(5), shutdown_atom::value)
+      .receive([](caf::ok_atom) {},
+               [&](caf::error& err) {
+                 log::warn("trace file not closed cleanly: " + sys.render(err));
+               });
+  ctx.tracer = nullptr;
 }
 
 } // namespace
@@ -62,6 +77,11 @@ chat_server::chat_server(const server_options& opts)
   d.cfg.set("scheduler.max-threads", opts.actor_threads);
   d.cfg.set("scheduler.policy", caf::atom_from_string(opts.scheduler));
   d.sys.emplace(d.cfg);
+  // Before any other actor, which may trace from its first message on.
+  if (!opts.trace_file.empty()) {
+    d.ctx.tracer = spawn_tracer(*d.sys, opts.trace_file);
+    log::info("tracing messages between actors to " + opts.trace_file);
+  }
   auto registry = spawn_registry(*d.sys, d.ctx);
   d.srv.emplace(d.ctx, *d.sys, registry, opts.www);
   try {
@@ -71,6 +91,8 @@ chat_server::chat_server(const server_options& opts)
   } catch (...) {
     caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
     d.srv->registry = nullptr;
+    d.sys->await_all_actors_done();
+    close_trace(d.ctx, *d.sys);
     throw;
   }
   d.acceptor->run();
@@ -127,6 +149,8 @@ void chat_server::stop(std::chrono::milliseconds grace) {
   caf::anon_send_exit(d.srv->registry, caf::exit_reason::user_shutdown);
   d.srv->registry = nullptr;
   d.sys->await_all_actors_done();
+  // 5. The tracer is hidden from that wait: it ends last, with every line.
+  close_trace(d.ctx, *d.sys);
   log::info("stopped");
 }
 

@@ -130,6 +130,13 @@ std::vector<flag> all_flags() {
        "open connections; past it new ones get 503 (0: open-files limit "
        "minus a margin)",
        "0", limit(&limits::max_connections, 0, 1e9)},
+      {"trace", "FILE",
+       "write one JSON line per message between actors to FILE (truncated)",
+       "off",
+       [](server_options& o, const std::string& v) {
+         o.trace_file = v;
+         return !v.empty();
+       }},
       {"log-level", "LEVEL", "error, warn, info or debug", "info",
        [](server_options& o, const std::string& v) {
          auto lvl = log::parse_level(v);

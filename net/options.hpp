@@ -21,6 +21,8 @@ struct server_options {
   /// loaded).
   std::string scheduler = "sharing";
   log::level log_level = log::level::info;
+  /// The message trace file (`--trace`); empty: no trace.
+  std::string trace_file;
   limits lim;
 
   server_options();

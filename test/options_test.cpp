@@ -27,6 +27,7 @@ TEST_CASE("defaults follow PROTOCOL.md", "[options]") {
   CHECK(o.lim.rate_burst == 40);
   CHECK(o.lim.max_backlog_bytes == 1024 * 1024);
   CHECK(o.lim.heartbeat_timeout == std::chrono::seconds(60));
+  CHECK(o.trace_file.empty());
 }
 
 TEST_CASE("flags take '--flag value' and '--flag=value'", "[options]") {
@@ -45,6 +46,18 @@ TEST_CASE("flags take '--flag value' and '--flag=value'", "[options]") {
   CHECK(o.io_threads == 3);
   CHECK(o.log_level == chat::log::level::debug);
   CHECK(o.www == "/srv/www");
+}
+
+TEST_CASE("the trace flag takes a file in both forms and refuses an empty one",
+          "[options]") {
+  for (auto args : std::vector<std::vector<const char*>>{
+           {"--trace", "/tmp/t.jsonl"}, {"--trace=/tmp/t.jsonl"}}) {
+    auto r = parse(args);
+    REQUIRE(std::holds_alternative<server_options>(r));
+    CHECK(std::get<server_options>(r).trace_file == "/tmp/t.jsonl");
+  }
+  CHECK(std::holds_alternative<bad_options>(parse({"--trace="})));
+  CHECK(std::holds_alternative<bad_options>(parse({"--trace"})));
 }
 
 TEST_CASE("bad flags are refused with a message", "[options]") {
@@ -66,9 +79,9 @@ TEST_CASE("--help lists every flag with its default", "[options]") {
   auto r = parse({"--help"});
   REQUIRE(std::holds_alternative<help_requested>(r));
   auto& text = std::get<help_requested>(r).text;
-  for (auto flag :
-       {"--bind", "--port", "--www", "--threads", "--heartbeat-timeout",
-        "--rate-limit", "--max-frame", "--max-backlog", "--log-level"})
+  for (auto flag : {"--bind", "--port", "--www", "--threads",
+                    "--heartbeat-timeout", "--rate-limit", "--max-frame",
+                    "--max-backlog", "--log-level", "--trace"})
     CHECK(text.find(flag) != std::string::npos);
   CHECK(text.find("(default: 8080)") != std::string::npos);
 }

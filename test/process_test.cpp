@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "raw_socket.hpp"
+#include "temp_dir.hpp"
 #include "ws_client.hpp"
 
 using namespace client;
@@ -25,14 +26,18 @@ namespace {
 /// `listening on` line.
 class server_process {
 public:
-  /// A non-zero `max_files` caps the child's open-files limit.
-  explicit server_process(std::vector<std::string> args, rlim_t max_files = 0) {
+  /// A non-zero `max_files` caps the child's open-files limit; a non-empty
+  /// `cwd` is the child's working directory.
+  explicit server_process(std::vector<std::string> args, rlim_t max_files = 0,
+                          const std::string& cwd = {}) {
     int fds[2];
     REQUIRE(::pipe(fds) == 0);
     pid_ = ::fork();
     REQUIRE(pid_ >= 0);
     if (pid_ == 0) {
       ::dup2(fds[1], STDERR_FILENO);
+      if (!cwd.empty() && ::chdir(cwd.c_str()) != 0)
+        ::_exit(126);
       if (max_files) {
         rlimit lim{max_files, max_files};
         ::setrlimit(RLIMIT_NOFILE, &lim);
@@ -195,4 +200,52 @@ TEST_CASE("running out of file descriptors does not stop the acceptor",
   CHECK(served);
   proc.signal(SIGTERM);
   CHECK(proc.wait_exit(5s) == 0);
+}
+
+TEST_CASE("a traced server stopped by SIGTERM leaves a complete trace, an "
+          "unwritable trace path exits 1, and without the flag no file is "
+          "written",
+          "[e2e][process][trace]") {
+  test::temp_dir dir;
+  auto file = dir.path / "trace.jsonl";
+  {
+    server_process proc{{"--port", "0", "--trace", file.string()}};
+    auto port = proc.port();
+    ws_client alice{port, "/ws/alice"};
+    alice.expect("welcome");
+    alice.send_json({{"type", "say"}, {"msg", "hi"}});
+    auto id = alice.expect("message")["id"];
+    proc.signal(SIGTERM);
+    CHECK(proc.wait_exit(5s) == 0);
+    auto lines = test::read_lines(file);
+    REQUIRE_FALSE(lines.empty());
+    bool published = false;
+    bool exited = false; // recorded in the last step of the stop
+    for (const auto& l : lines) {
+      auto j = json::parse(l, nullptr, false);
+      REQUIRE_FALSE(j.is_discarded());
+      published |= j["msg"] == "publish" && j["id"] == id;
+      exited |= j["to"] == "registry" && j["msg"] == "exit";
+    }
+    CHECK(published);
+    CHECK(exited);
+  }
+  {
+    server_process proc{{"--port", "0", "--trace", "/nonexistent-dir/t.jsonl"}};
+    auto out = proc.read_until(std::regex{"cannot start"});
+    CHECK(out.find("cannot open trace file") != std::string::npos);
+    CHECK(proc.wait_exit(5s) == 1);
+  }
+  std::filesystem::remove(file);
+  {
+    server_process proc{
+        {"--port", "0", "--www", TEST_WWW_DIR}, 0, dir.path.string()};
+    ws_client alice{proc.port(), "/ws/alice"};
+    alice.expect("welcome");
+    alice.send_json({{"type", "say"}, {"msg", "hi"}});
+    alice.expect("message");
+    proc.signal(SIGTERM);
+    CHECK(proc.wait_exit(5s) == 0);
+  }
+  CHECK(std::filesystem::is_empty(dir.path));
 }

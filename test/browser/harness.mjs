@@ -1,4 +1,5 @@
-// Shared harness of the browser end-to-end tests (chat_e2e.mjs, dashboard_e2e.mjs).
+// Shared harness of the browser end-to-end tests (chat_e2e.mjs, dashboard_e2e.mjs,
+// trace_e2e.mjs).
 //
 // One test per process, so the state lives in this module:
 //   setup({ script: 'x_e2e.mjs' });          // checks args; arms watchdog, signals
@@ -119,10 +120,11 @@ function dumpServerLog() {
 
 // ---- server and browser ----------------------------------------------------
 
-// Starts the server on a free port; resolves to its base URL ("http://host:port").
-export function startServer() {
+// Starts the server on a free port, with `extraArgs` after the harness's own
+// flags; resolves to its base URL ("http://host:port").
+export function startServer(extraArgs = []) {
   return new Promise((resolve, reject) => {
-    const args = ['--port', '0', '--www', www, '--log-level', 'info'];
+    const args = ['--port', '0', '--www', www, '--log-level', 'info', ...extraArgs];
     log(`# starting ${binary} ${args.join(' ')}`);
     server = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let done = false;
