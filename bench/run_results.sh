@@ -92,9 +92,9 @@ node bench/plot.mjs $out/fanout.csv --x clients --logx --y server_cpu_s_per_100k
   --title "Fan-out: server CPU per 100k deliveries by room size" \
   --xlabel "clients in the room (log scale)" --ylabel "CPU seconds per 100k deliveries" \
   --out $plots/fanout-cpu.svg
-node bench/plot.mjs $out/fanout.csv --x clients --logx --y p50_ms,p99_ms \
+node bench/plot.mjs $out/fanout.csv --x clients --logx --logy --y p50_ms,p99_ms \
   --title "Fan-out: delivery latency by room size" \
-  --xlabel "clients in the room (log scale)" --ylabel "latency (ms)" \
+  --xlabel "clients in the room (log scale)" --ylabel "latency (ms, log scale)" \
   --out $plots/fanout-latency.svg
 node bench/plot.mjs $out/storm.csv --x t_s \
   --y sessions,rounds_done,disconnects_reset,disconnects_timeout,disconnects_client_close \
