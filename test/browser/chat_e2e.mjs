@@ -11,7 +11,7 @@
 // 375 px wide screenshot of a logged-in page.
 
 import {
-  setup, run, startServer, launchBrowser, check, assert, log, serverExit,
+  setup, run, startServer, launchBrowser, pageWatcher, check, assert, log, serverExit,
 } from './harness.mjs';
 
 const WAIT_MS = 5_000; // per expectation
@@ -105,19 +105,8 @@ await run(async () => {
   const baseUrl = await startServer();
   const browser = await launchBrowser();
 
-  const dialogs = [];
-  const pageErrors = [];
-  async function newPage(who, viewport) {
-    const ctx = await browser.newContext({ viewport: viewport || { width: 1024, height: 768 } });
-    const page = await ctx.newPage();
-    page.setDefaultTimeout(WAIT_MS);
-    page.on('dialog', (d) => {
-      dialogs.push(`${who}: ${d.type()} ${JSON.stringify(d.message())}`);
-      d.dismiss().catch(() => {});
-    });
-    page.on('pageerror', (e) => pageErrors.push(`${who}: ${e.message}`));
-    return page;
-  }
+  const watcher = pageWatcher(browser, { waitMs: WAIT_MS, viewport: { width: 1024, height: 768 } });
+  const { newPage, dialogs, pageErrors } = watcher;
 
   const alice = await newPage('alice');
   const bob = await newPage('bob', { width: 375, height: 740 }); // a phone

@@ -13,7 +13,8 @@
 // dashboard with traffic.
 
 import {
-  setup, run, startServer, launchBrowser, stopServer, check, assert, log, serverExit,
+  setup, run, startServer, launchBrowser, pageWatcher, stopServer, check, assert, log,
+  serverExit,
 } from './harness.mjs';
 
 const WAIT_MS = 6_000; // per expectation; the dashboard polls once a second
@@ -89,23 +90,8 @@ await run(async () => {
   const baseUrl = await startServer();
   const browser = await launchBrowser();
 
-  const pageErrors = [];
-  const consoleErrors = [];
-  let watchConsole = true; // off once the test stops the server on purpose
-  async function newPage(who, viewport) {
-    const ctx = await browser.newContext({ viewport: viewport || { width: 1000, height: 900 } });
-    const page = await ctx.newPage();
-    page.setDefaultTimeout(WAIT_MS);
-    page.on('pageerror', (e) => pageErrors.push(`${who}: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && watchConsole) consoleErrors.push(`${who}: ${m.text()}`);
-    });
-    page.on('dialog', (d) => {
-      pageErrors.push(`${who}: unexpected ${d.type()} dialog`);
-      d.dismiss().catch(() => {});
-    });
-    return page;
-  }
+  const watcher = pageWatcher(browser, { waitMs: WAIT_MS, viewport: { width: 1000, height: 900 } });
+  const { newPage, pageErrors, consoleErrors, dialogs } = watcher;
 
   const dash = await newPage('dashboard');
 
@@ -364,6 +350,7 @@ await run(async () => {
 
   await check('no uncaught script error and no console error on any page', async () => {
     assert(pageErrors.length === 0, `page errors: ${pageErrors.join('; ')}`);
+    assert(dialogs.length === 0, `dialogs: ${dialogs.join('; ')}`);
     assert(consoleErrors.length === 0, `console errors: ${consoleErrors.join('; ')}`);
   });
 
@@ -372,12 +359,13 @@ await run(async () => {
   });
 
   await check('after the server stops, #status says "cannot reach /metrics" and the page keeps going', async () => {
-    watchConsole = false; // failed fetches log "Failed to load resource" on purpose now
+    watcher.watchConsole = false; // failed fetches log "Failed to load resource" on purpose now
     await stopServer();
     log(`# server stopped (code ${serverExit && serverExit.code}, signal ${serverExit && serverExit.signal})`);
     await waitForId(dash, 'status', /^cannot reach \/metrics/, '"cannot reach /metrics…"');
     const state = await dash.getAttribute('#status', 'data-state');
     assert(state === 'error', `#status data-state is ${state}`);
     assert(pageErrors.length === 0, `page errors: ${pageErrors.join('; ')}`);
+    assert(dialogs.length === 0, `dialogs: ${dialogs.join('; ')}`);
   });
 });

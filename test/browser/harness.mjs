@@ -177,6 +177,28 @@ export async function launchBrowser() {
   return browser;
 }
 
+// Opens pages, each in a fresh context, and keeps what would otherwise go
+// unnoticed: uncaught script errors, console errors (while watchConsole is
+// true) and dialogs (dismissed). The tests assert these lists stay empty.
+export function pageWatcher(browserInstance, { waitMs, viewport }) {
+  const w = { pageErrors: [], consoleErrors: [], dialogs: [], watchConsole: true };
+  w.newPage = async (who, pageViewport) => {
+    const ctx = await browserInstance.newContext({ viewport: pageViewport || viewport });
+    const page = await ctx.newPage();
+    page.setDefaultTimeout(waitMs);
+    page.on('pageerror', (e) => w.pageErrors.push(`${who}: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error' && w.watchConsole) w.consoleErrors.push(`${who}: ${m.text()}`);
+    });
+    page.on('dialog', (d) => {
+      w.dialogs.push(`${who}: ${d.type()} ${JSON.stringify(d.message())}`);
+      d.dismiss().catch(() => {});
+    });
+    return page;
+  };
+  return w;
+}
+
 // ---- checks ------------------------------------------------------------------
 
 export async function check(description, fn) {

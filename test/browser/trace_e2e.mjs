@@ -15,7 +15,8 @@ import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
-  setup, run, startServer, launchBrowser, stopServer, check, assert, log, serverExit,
+  setup, run, startServer, launchBrowser, pageWatcher, stopServer, check, assert, log,
+  serverExit,
 } from './harness.mjs';
 
 const WAIT_MS = 5_000;
@@ -74,22 +75,8 @@ await run(async () => {
   const baseUrl = await startServer(['--trace', traceFile]);
   const browser = await launchBrowser();
 
-  const pageErrors = [];
-  const consoleErrors = [];
-  async function newPage(who, viewport) {
-    const ctx = await browser.newContext({ viewport: viewport || { width: 1000, height: 900 } });
-    const page = await ctx.newPage();
-    page.setDefaultTimeout(WAIT_MS);
-    page.on('pageerror', (e) => pageErrors.push(`${who}: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(`${who}: ${m.text()}`);
-    });
-    page.on('dialog', (d) => {
-      pageErrors.push(`${who}: unexpected ${d.type()} dialog`);
-      d.dismiss().catch(() => {});
-    });
-    return page;
-  }
+  const { newPage, pageErrors, consoleErrors, dialogs } =
+    pageWatcher(browser, { waitMs: WAIT_MS, viewport: { width: 1000, height: 900 } });
 
   // The viewer needs no server once loaded: open it now, read the file later.
   const viewer = await newPage('trace viewer');
@@ -269,6 +256,7 @@ await run(async () => {
 
   await check('no uncaught script error and no console error on any page', async () => {
     assert(pageErrors.length === 0, `page errors: ${pageErrors.join('; ')}`);
+    assert(dialogs.length === 0, `dialogs: ${dialogs.join('; ')}`);
     assert(consoleErrors.length === 0, `console errors: ${consoleErrors.join('; ')}`);
   });
 });
