@@ -80,6 +80,7 @@ public:
         sent_ = 0;
         if (filling_.empty()) {
           release_if_large(sending_);
+          release_if_large(filling_);
           return;
         }
         sending_.swap(filling_); // whole frames only, in order
@@ -105,8 +106,8 @@ public:
     return filling_.size() + (sending_.size() - sent_);
   }
 
-  /// Drops the frames that no write has started on; a frame partly written
-  /// is finished, so the stream stays well-formed.
+  /// Drops the frames not yet handed to a write; the batch being written is
+  /// finished, so the stream stays well-formed.
   void discard_queued() {
     filling_.clear();
     release_if_large(filling_);

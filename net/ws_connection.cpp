@@ -85,8 +85,8 @@ public:
     auto why = code == close_going_away       ? disconnect_reason::shutdown
                : code == close_internal_error ? disconnect_reason::server_error
                                               : disconnect_reason::refused;
-    asio::post(ws_.get_executor(), [self = shared_from_this(), code, why,
-                                    reason = std::move(reason)]() mutable {
+    asio::post(strand_, [self = shared_from_this(), code, why,
+                         reason = std::move(reason)]() mutable {
       self->begin_close(code, std::move(reason), why);
     });
   }
@@ -187,9 +187,9 @@ private:
     });
   }
 
-  /// The client does not read fast enough: drop what is not yet on the wire,
-  /// end the session now, close with 1008 after the write in flight, and cut
-  /// the socket if even that write never completes.
+  /// The client does not read fast enough: drop what is not yet handed to a
+  /// write, end the session now, close with 1008 after the batch being
+  /// written, and cut the socket if even that never leaves.
   void slow_consumer() {
     log::info("closing slow consumer '" + user_ + "'");
     ws_.next_layer().discard_queued();
