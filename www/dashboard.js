@@ -176,6 +176,7 @@
         msgs: sumOf(num(metrics, 'chat_messages_total', { kind: 'broadcast' }),
           num(metrics, 'chat_messages_total', { kind: 'private' })),
         deliveries: num(metrics, 'chat_deliveries_total'),
+        writes: num(metrics, 'chat_socket_writes_total'),
         cpu: num(metrics, 'process_cpu_seconds_total'),
         actors,
       },
@@ -204,13 +205,16 @@
 
   function derive(cur) {
     const prev = history.length ? history[history.length - 1] : null;
-    const d = { msgs: null, deliveries: null, cpu: null, actors: {}, latency: null };
+    const d = { msgs: null, deliveries: null, perWrite: null, cpu: null, actors: {}, latency: null };
     for (const a of ACTORS) d.actors[a] = null;
 
     if (prev) {
       const dt = (cur.t - prev.t) / 1000;
       d.msgs = rate(cur.counters.msgs, prev.counters.msgs, dt);
       d.deliveries = rate(cur.counters.deliveries, prev.counters.deliveries, dt);
+      // Deliveries per write system call: above 1 when frames leave together.
+      const writes = rate(cur.counters.writes, prev.counters.writes, dt);
+      if (writes > 0 && d.deliveries !== null) d.perWrite = d.deliveries / writes;
       const cpu = rate(cur.counters.cpu, prev.counters.cpu, dt);
       d.cpu = cpu === null ? null : cpu * 100;
       for (const a of ACTORS) d.actors[a] = rate(cur.counters.actors[a], prev.counters.actors[a], dt);
@@ -377,7 +381,7 @@
     // lines; points more than GAP_MS apart are not joined
     ctx.save();
     ctx.beginPath();
-    ctx.rect(x0, y0 - 2, x1 - x0, y1 - y0 + 4);
+    ctx.rect(x0, y0 - 4, x1 - x0 + 4, y1 - y0 + 8); // room for the newest dot
     ctx.clip();
     ctx.lineJoin = 'round';
     ctx.lineCap = 'round';
@@ -417,7 +421,7 @@
         ctx.lineWidth = 2;
         if (r.length === 1) {
           ctx.beginPath();
-          ctx.arc(r[0][0], r[0][1], 3, 0, 2 * Math.PI); // a lone sample stays visible
+          ctx.arc(r[0][0], r[0][1], 4, 0, 2 * Math.PI); // a lone sample stays visible
           ctx.fill();
           continue;
         }
@@ -451,6 +455,7 @@
     rooms: $('rooms-now'),
     msgs: $('msgs-rate-now'),
     deliveries: $('deliveries-rate-now'),
+    perWrite: $('per-write-now'),
     p50: $('p50-now'),
     p99: $('p99-now'),
     latencyNote: $('latency-note'),
@@ -503,6 +508,9 @@
     const firstRate = history.length < 2;
     setText(ui.msgs, firstRate && last.counters.msgs !== null ? NONE : fmt.rate(d.msgs));
     setText(ui.deliveries, firstRate && last.counters.deliveries !== null ? NONE : fmt.rate(d.deliveries));
+    // No writes in the last interval (or the first sample): nothing to divide.
+    setText(ui.perWrite, last.counters.writes === null ? NA
+      : d.perWrite === null ? NONE : d.perWrite.toFixed(2));
     setText(ui.cpu, firstRate && last.counters.cpu !== null ? NONE : fmt.percent(d.cpu));
     setText(ui.rss, fmt.bytes(g.rss));
 

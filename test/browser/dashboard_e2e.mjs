@@ -211,6 +211,8 @@ await run(async () => {
   await check('#deliveries-rate-now and #msgs-rate-now go above 0 while users talk', async () => {
     const positive = /^(?!0(\.0+)?$)\d+(\.\d+)?$/;
     await waitForId(dash, 'deliveries-rate-now', positive, 'a number > 0');
+    // chat_deliveries_total / chat_socket_writes_total, drawn with the rate.
+    await waitForId(dash, 'per-write-now', /^(?!0\.00$)\d+\.\d\d$/, 'deliveries per write > 0');
     await waitForId(dash, 'msgs-rate-now', positive, 'a number > 0');
     const label = await dash.getAttribute('#chart-deliveries', 'aria-label');
     assert(/now \d/.test(label), `deliveries chart aria-label is ${JSON.stringify(label)}`);
@@ -289,13 +291,13 @@ await run(async () => {
     assert(s === 'live', `#status is ${JSON.stringify(s)}`);
   });
 
-  await check('with the histogram and per-actor series cut out of /metrics, the page shows "n/a" for them', async () => {
+  await check('with the histogram, per-actor and socket-write series cut out of /metrics, the page shows "n/a" for them', async () => {
     // Whatever the server exports, the "absent" path of the page gets exercised.
     const bare = await newPage('dashboard without histogram');
     await bare.route('**/metrics', async (route) => {
       try {
         const res = await route.fetch();
-        const body = (await res.text()).replace(/^(# (HELP|TYPE) )?chat_(delivery_seconds|actor_)\S*.*\n/gm, '');
+        const body = (await res.text()).replace(/^(# (HELP|TYPE) )?chat_(delivery_seconds|actor_|socket_writes)\S*.*\n/gm, '');
         await route.fulfill({ response: res, body });
       } catch {
         // The page polled once more while its context was closing.
@@ -304,7 +306,8 @@ await run(async () => {
     await bare.goto(baseUrl + '/dashboard.html', { waitUntil: 'load' });
     await waitForId(bare, 'status', /^live$/, '"live"');
     await waitForId(bare, 'sessions-now', new RegExp(`^${USERS.length}$`), `"${USERS.length}"`);
-    for (const id of ['p50-now', 'p99-now', 'actor-registry-rate', 'actor-room-mailbox', 'actor-session-rate']) {
+    for (const id of ['p50-now', 'p99-now', 'per-write-now', 'actor-registry-rate', 'actor-room-mailbox',
+      'actor-session-rate']) {
       await waitForId(bare, id, /^n\/a$/, '"n/a"');
     }
     const label = await bare.getAttribute('#chart-latency', 'aria-label');
