@@ -44,6 +44,8 @@ const char* to_string(disconnect_reason r) {
     return "too_big";
   case disconnect_reason::bad_utf8:
     return "bad_utf8";
+  case disconnect_reason::protocol_error:
+    return "protocol_error";
   case disconnect_reason::slow_consumer:
     return "slow_consumer";
   case disconnect_reason::refused:

@@ -14,6 +14,7 @@
 #include "net/percent.hpp"
 #include "net/static_files.hpp"
 #include "net/ws_connection.hpp"
+#include "net/ws_upgrade.hpp"
 
 namespace chat::net {
 
@@ -67,13 +68,29 @@ private:
                    req.keep_alive()));
         return;
       }
+      if (req[http::field::sec_websocket_version] != "13") {
+        auto res = plain(http::status::upgrade_required,
+                         "this server speaks WebSocket version 13\n",
+                         req.version(), false);
+        res.set(http::field::sec_websocket_version, "13");
+        send(std::move(res));
+        return;
+      }
+      auto key = req[http::field::sec_websocket_key];
+      if (!is_valid_ws_key(key) || req[http::field::host].empty()) {
+        send(plain(http::status::bad_request,
+                   "a WebSocket upgrade needs Host and a valid "
+                   "Sec-WebSocket-Key\n",
+                   req.version(), false));
+        return;
+      }
       auto name = target.substr(ws_prefix.size());
       name = name.substr(0, name.find_first_of("?#"));
       // A malformed escape is an invalid name; the session refuses it.
       auto user = percent_decode(name).value_or(std::string{});
       stream_.expires_never();
-      start_websocket(stream_.release_socket(), std::move(slot_),
-                      std::move(req), std::move(user), srv_);
+      start_websocket(stream_.release_socket(), std::move(slot_), key,
+                      std::move(user), srv_);
       return;
     }
     send(route(req));

@@ -6,70 +6,74 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/websocket.hpp>
 
 #include "actors/log.hpp"
 #include "actors/session.hpp"
 #include "net/batching_socket.hpp"
 #include "net/beast.hpp"
+#include "net/ws_reader.hpp"
+#include "net/ws_upgrade.hpp"
 
 namespace chat::net {
 
 namespace {
 
 constexpr uint16_t close_going_away = 1001;
+constexpr uint16_t close_protocol_error = 1002;
+constexpr uint16_t close_bad_payload = 1007;
 constexpr uint16_t close_policy = 1008;
+constexpr uint16_t close_too_big = 1009;
 constexpr uint16_t close_internal_error = 1011;
 
-/// Maps a failed read to why the connection ended.
-disconnect_reason reason_of(const beast::error_code& ec) {
-  if (ec == websocket::error::closed)
-    return disconnect_reason::client_close;
-  if (ec == beast::error::timeout)
-    return disconnect_reason::timeout;
-  if (ec == websocket::error::message_too_big)
-    return disconnect_reason::too_big;
-  if (ec == websocket::error::bad_frame_payload)
-    return disconnect_reason::bad_utf8;
-  return disconnect_reason::reset;
+/// Why the connection ends when the client's stream earns `code`.
+disconnect_reason reason_of_failure(uint16_t code) {
+  return code == close_too_big       ? disconnect_reason::too_big
+         : code == close_bad_payload ? disconnect_reason::bad_utf8
+                                     : disconnect_reason::protocol_error;
 }
 
-/// One WebSocket connection: owns the stream (on its own strand), runs the
-/// read loop into the session actor and queues what the session sends as
-/// ready-made frames behind a bounded backlog (see batching_socket.hpp).
+const char* close_text(uint16_t code) {
+  return code == close_too_big       ? "message too big"
+         : code == close_bad_payload ? "invalid UTF-8"
+                                     : "protocol error";
+}
+
+/// The bytes a readable socket is read into: parsed at once, so one buffer
+/// per I/O thread serves every connection (an idle one holds none).
+char* read_buffer(std::size_t& size) {
+  static thread_local char buffer[64 * 1024];
+  size = sizeof buffer;
+  return buffer;
+}
+
+/// One WebSocket connection after the upgrade, on its own strand: reads the
+/// client's frames into the session actor, answers pings, pings an idle
+/// client, sends what the session sends through the batching socket, and
+/// runs the close handshake either way (RFC 6455 sections 5 and 7).
 class ws_connection final : public outbound,
                             public std::enable_shared_from_this<ws_connection> {
 public:
   ws_connection(tcp::socket&& socket, connection_slot slot, std::string user,
                 server_context& srv)
       : strand_(*socket.get_executor().target<connection_strand>()),
-        ws_(std::move(socket)), slot_(std::move(slot)), user_(std::move(user)),
+        out_(std::move(socket)), timer_(strand_), slot_(std::move(slot)),
+        reader_(srv.chat.lim.max_frame_bytes), user_(std::move(user)),
         srv_(srv) {}
 
-  void start(upgrade_request req) {
-    const auto& lim = srv_.chat.lim;
+  void start(std::string_view key) {
     // Chat frames are small and latency matters: no Nagle delay.
     beast::error_code ignored;
-    ws_.next_layer().next_layer().set_option(tcp::no_delay(true), ignored);
-    ws_.next_layer().set_owner(weak_from_this());
-    ws_.next_layer().count_writes_in(srv_.chat.stats.socket_writes);
-    ws_.set_option(websocket::stream_base::timeout{lim.handshake_timeout,
-                                                   lim.heartbeat_timeout,
-                                                   /*keep_alive_pings=*/true});
-    ws_.set_option(
-        websocket::stream_base::decorator([](websocket::response_type& res) {
-          res.set(http::field::server, "actorchat");
-        }));
-    ws_.read_message_max(lim.max_frame_bytes);
-    ws_.auto_fragment(false);
-    ws_.text(true);
-    // Kept until the upgrade completes (Beast reads it), then freed.
-    req_ = std::make_unique<upgrade_request>(std::move(req));
-    // Complete the upgrade before anything can be written.
-    ws_.async_accept(*req_, [self = shared_from_this()](beast::error_code ec) {
-      self->on_accept(ec);
-    });
+    out_.socket().set_option(tcp::no_delay(true), ignored);
+    out_.set_owner(weak_from_this());
+    out_.count_writes_in(srv_.chat.stats.socket_writes);
+    out_.send_raw(switching_protocols(key));
+    if (out_.failed())
+      return;
+    srv_.chat.stats.connections.fetch_add(1);
+    session_ = spawn_session(srv_.system, srv_.registry, weak_from_this(),
+                             user_, srv_.chat);
+    arm_timer(srv_.chat.lim.heartbeat_timeout / 2);
+    wait_readable();
   }
 
   // -- outbound: called by the session actor from any thread -----------------
@@ -87,60 +91,194 @@ public:
                                               : disconnect_reason::refused;
     asio::post(strand_, [self = shared_from_this(), code, why,
                          reason = std::move(reason)]() mutable {
-      self->begin_close(code, std::move(reason), why);
+      self->begin_close(code, reason, why);
     });
   }
 
 private:
-  void on_accept(beast::error_code ec) {
-    req_.reset();
-    if (ec) {
-      log::debug("websocket upgrade failed: " + ec.message());
-      return;
-    }
-    srv_.chat.stats.connections.fetch_add(1);
-    session_ = spawn_session(srv_.system, srv_.registry, weak_from_this(),
-                             user_, srv_.chat);
-    do_read();
+  /// open: frames flow both ways. closing: our close frame is out, the
+  /// client's is awaited. draining: the handshake is over (or the stream
+  /// failed), our side of TCP is shut and the client's EOF is awaited.
+  /// done: the socket is closed.
+  enum class phase : uint8_t { open, closing, draining, done };
+
+  // -- reading ---------------------------------------------------------------
+
+  /// Waits for bytes without a buffer or a pending read: an idle
+  /// connection holds no read state at all.
+  void wait_readable() {
+    out_.socket().async_wait(tcp::socket::wait_read,
+                             [self = shared_from_this()](beast::error_code ec) {
+                               self->on_readable(ec);
+                             });
   }
 
-  // -- reading
-  // -------------------------------------------------------------------
-
-  /// An idle connection waits with a small buffer, since Beast sets the
-  /// buffer aside before any byte arrives; the rest of a longer message is
-  /// read with room for all of it.
-  void do_read() {
-    constexpr std::size_t first_read_bytes = 256;
-    ws_.async_read_some(
-        buffer_, ws_.is_message_done() ? first_read_bytes : 0,
-        [self = shared_from_this()](beast::error_code ec, std::size_t) {
-          self->on_read(ec);
-        });
+  void on_readable(beast::error_code ec) {
+    if (phase_ == phase::done)
+      return;
+    std::size_t capacity = 0;
+    char* buffer = read_buffer(capacity);
+    std::size_t n = 0;
+    if (!ec)
+      n = out_.socket().read_some(asio::buffer(buffer, capacity), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      wait_readable();
+      return;
+    }
+    if (ec) {
+      // EOF or reset: without a close frame from the client, unless we
+      // were the ones closing.
+      finish(server_reason_.value_or(disconnect_reason::reset));
+      return;
+    }
+    traffic_ = true;
+    if (phase_ != phase::draining) {
+      auto arrival = steady_now_ns();
+      std::string_view in(buffer, n);
+      while (phase_ == phase::open || phase_ == phase::closing) {
+        auto event = reader_.next(in);
+        if (!event)
+          break;
+        on_event(*event, arrival);
+      }
+    } // else: after the handshake, bytes up to the client's EOF are dropped
+    if (phase_ != phase::done)
+      wait_readable();
   }
 
-  void on_read(beast::error_code ec) {
-    if (ec) {
-      closing_ = true;
-      session_down(server_reason_.value_or(reason_of(ec)));
-      if (cut_timer_)
-        cut_timer_->cancel();
+  void on_event(ws_event& ev, int64_t arrival) {
+    switch (ev.kind) {
+    case ws_event::text:
+      if (phase_ == phase::open)
+        caf::anon_send(session_, ws_text_atom::value, std::move(ev.payload),
+                       arrival);
+      return; // after our close frame, data is read and dropped
+    case ws_event::binary:
+      if (phase_ == phase::open)
+        caf::anon_send(session_, ws_binary_atom::value, arrival);
+      return;
+    case ws_event::ping:
+      if (phase_ == phase::open)
+        out_.send_frame(ws_frame::op_pong, ev.payload);
+      return;
+    case ws_event::pong:
+      return; // counted as traffic already
+    case ws_event::close:
+      if (phase_ == phase::open) {
+        // Echo the client's code (RFC 6455 section 5.5.1).
+        session_down(disconnect_reason::client_close);
+        out_.send_frame(ws_frame::op_close,
+                        ws_frame::close_payload(ev.code, {}));
+      }
+      drain();
+      return;
+    case ws_event::fail:
+      if (phase_ == phase::open) {
+        auto why = reason_of_failure(ev.code);
+        server_reason_ = why;
+        session_down(why);
+        out_.send_frame(ws_frame::op_close,
+                        ws_frame::close_payload(ev.code, close_text(ev.code)));
+      }
+      drain();
       return;
     }
-    if (!ws_.is_message_done()) {
-      do_read();
+  }
+
+  // -- writing ---------------------------------------------------------------
+
+  void enqueue(frame f) {
+    // After a close frame, sent or received, no data frame may follow.
+    if (phase_ != phase::open || out_.failed())
+      return;
+    out_.send_frame(ws_frame::op_text, f.str());
+    if (out_.backlog_bytes() > srv_.chat.lim.max_backlog_bytes)
+      slow_consumer();
+  }
+
+  // -- heartbeat and deadlines -----------------------------------------------
+
+  /// One timer per connection: the heartbeat while open, then the deadline
+  /// of the close handshake.
+  void arm_timer(std::chrono::steady_clock::duration after) {
+    timer_.expires_after(after);
+    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (!ec)
+        self->on_timer();
+    });
+  }
+
+  /// Every half timeout: traffic since the last tick keeps the connection;
+  /// silence earns a ping, and a second silent half closes it.
+  void on_timer() {
+    if (phase_ != phase::open) {
+      finish(server_reason_.value_or(disconnect_reason::reset)); // no answer
       return;
     }
-    auto arrival = steady_now_ns();
-    if (ws_.got_text())
-      caf::anon_send(session_, ws_text_atom::value,
-                     beast::buffers_to_string(buffer_.data()), arrival);
-    else
-      caf::anon_send(session_, ws_binary_atom::value, arrival);
-    buffer_.consume(buffer_.size());
-    if (buffer_.capacity() > 1024)
-      buffer_.shrink_to_fit(); // a long message's buffer is not kept
-    do_read();
+    if (traffic_) {
+      traffic_ = false;
+      pinged_ = false;
+    } else if (!pinged_) {
+      pinged_ = true;
+      out_.send_frame(ws_frame::op_ping, {});
+    } else {
+      log::debug("heartbeat timeout for '" + user_ + "'");
+      server_reason_ = disconnect_reason::timeout;
+      finish(disconnect_reason::timeout);
+      return;
+    }
+    arm_timer(srv_.chat.lim.heartbeat_timeout / 2);
+  }
+
+  // -- closing ---------------------------------------------------------------
+
+  /// Stops taking frames; the close frame follows what is already queued,
+  /// and the client's answer is awaited up to the handshake timeout.
+  void begin_close(uint16_t code, std::string_view reason,
+                   disconnect_reason why) {
+    if (phase_ != phase::open)
+      return;
+    phase_ = phase::closing;
+    server_reason_ = why;
+    out_.send_frame(ws_frame::op_close, ws_frame::close_payload(code, reason));
+    arm_timer(srv_.chat.lim.handshake_timeout);
+  }
+
+  /// The client does not read fast enough: drop what is not yet handed to a
+  /// write, end the session now and close with 1008 after the batch being
+  /// written; the deadline cuts the socket if even that never leaves.
+  void slow_consumer() {
+    log::info("closing slow consumer '" + user_ + "'");
+    out_.discard_queued();
+    begin_close(close_policy, "slow consumer",
+                disconnect_reason::slow_consumer);
+    session_down(disconnect_reason::slow_consumer);
+  }
+
+  /// The handshake is over or the stream failed: once our last frame has
+  /// left, shut our side; the client then closes its side (the server
+  /// closes TCP first, RFC 6455 section 7.1.1), bounded by the deadline.
+  void drain() {
+    if (phase_ == phase::draining || phase_ == phase::done)
+      return;
+    phase_ = phase::draining;
+    arm_timer(srv_.chat.lim.handshake_timeout);
+    out_.when_drained([self = shared_from_this()] {
+      beast::error_code ignored;
+      if (self->phase_ == phase::draining)
+        self->out_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    });
+  }
+
+  /// Closes the socket (cancelling its waits) and tells the session.
+  void finish(disconnect_reason why) {
+    if (phase_ == phase::done)
+      return;
+    phase_ = phase::done;
+    beast::error_code ignored;
+    out_.socket().close(ignored);
+    timer_.cancel();
+    session_down(why);
   }
 
   /// Tells the session, once, that this connection is gone.
@@ -153,85 +291,32 @@ private:
     caf::anon_send(session_, ws_down_atom::value, std::string{to_string(why)});
   }
 
-  // -- writing
-  // -------------------------------------------------------------------
-
-  void enqueue(frame f) {
-    // After a close frame, sent or received, no data frame may follow.
-    if (closing_ || !ws_.is_open())
-      return;
-    auto& out = ws_.next_layer();
-    out.append_text_frame(f.str());
-    if (out.backlog_bytes() > srv_.chat.lim.max_backlog_bytes) {
-      slow_consumer();
-      return;
-    }
-    out.flush();
-  }
-
-  // -- closing
-  // -------------------------------------------------------------------
-
-  /// Stops taking frames; the close frame follows what is already queued.
-  void begin_close(uint16_t code, std::string reason, disconnect_reason why) {
-    if (closing_)
-      return;
-    closing_ = true;
-    server_reason_ = why;
-    if (!ws_.is_open())
-      return; // a close handshake is already under way
-    websocket::close_reason cr{static_cast<websocket::close_code>(code),
-                               reason};
-    ws_.async_close(cr, [self = shared_from_this()](beast::error_code) {
-      // The pending read completes with the outcome and ends the session.
-    });
-  }
-
-  /// The client does not read fast enough: drop what is not yet handed to a
-  /// write, end the session now, close with 1008 after the batch being
-  /// written, and cut the socket if even that never leaves.
-  void slow_consumer() {
-    log::info("closing slow consumer '" + user_ + "'");
-    ws_.next_layer().discard_queued();
-    begin_close(close_policy, "slow consumer",
-                disconnect_reason::slow_consumer);
-    session_down(disconnect_reason::slow_consumer);
-    cut_timer_ = std::make_unique<asio::steady_timer>(
-        strand_, srv_.chat.lim.handshake_timeout);
-    cut_timer_->async_wait([self = shared_from_this()](beast::error_code ec) {
-      beast::error_code ignored;
-      if (!ec)
-        self->ws_.next_layer().next_layer().close(ignored);
-    });
-  }
-
-  // The stream's executor, by its concrete type: posting through it skips
+  // The socket's executor, by its concrete type: posting through it skips
   // the type-erased executor on every frame.
   connection_strand strand_;
-  // Not beast::tcp_stream: the WebSocket stream has its own timers.
-  // Without permessage-deflate support (PROTOCOL.md): a smaller stream.
-  websocket::stream<batching_socket, /*deflateSupported=*/false> ws_;
+  batching_socket out_;
+  asio::steady_timer timer_;
   connection_slot slot_;
-  std::unique_ptr<asio::steady_timer> cut_timer_; // only slow consumers
-  beast::flat_buffer buffer_;
-  std::unique_ptr<upgrade_request> req_;
+  ws_reader reader_;
   std::string user_;
   server_context& srv_;
   session_actor session_;
 
-  bool closing_ = false; // no more frames are taken
+  phase phase_ = phase::open;
+  bool traffic_ = false; // bytes arrived since the last heartbeat tick
+  bool pinged_ = false;  // a heartbeat ping is unanswered
+  bool down_ = false;    // the session was told
   std::optional<disconnect_reason> server_reason_;
-  bool down_ = false; // the session was told
 };
 
 } // namespace
 
 void start_websocket(tcp::socket socket, connection_slot slot,
-                     upgrade_request req, std::string user,
+                     std::string_view key, std::string user,
                      server_context& srv) {
   std::make_shared<ws_connection>(std::move(socket), std::move(slot),
                                   std::move(user), srv)
-      ->start(std::move(req));
+      ->start(key);
 }
 
 } // namespace chat::net

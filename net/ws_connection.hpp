@@ -2,22 +2,19 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
 
 #include "net/server_context.hpp"
 
 namespace chat::net {
 
-using upgrade_request =
-    boost::beast::http::request<boost::beast::http::string_body>;
-
-/// Completes the upgrade of `socket`, then runs a session logged in as
-/// `user` (percent-decoded; the session validates it).
+/// Completes the upgrade of `socket` (a checked request with
+/// `Sec-WebSocket-Key: key`), then runs a session logged in as `user`
+/// (percent-decoded; the session validates it).
 void start_websocket(boost::asio::ip::tcp::socket socket, connection_slot slot,
-                     upgrade_request req, std::string user,
+                     std::string_view key, std::string user,
                      server_context& srv);
 
 } // namespace chat::net
