@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+#include <utility>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -49,7 +50,7 @@ bool raw_socket::send(std::string_view bytes) {
 
 std::string raw_socket::recv_until(std::string_view marker,
                                    std::chrono::milliseconds timeout) {
-  std::string data;
+  std::string data = std::exchange(pending_, {});
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (data.find(marker) == std::string::npos) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -69,6 +70,8 @@ std::string raw_socket::recv_until(std::string_view marker,
 
 bool raw_socket::wait_eof(std::chrono::milliseconds timeout,
                           std::string* data) {
+  if (data)
+    data->append(std::exchange(pending_, {}));
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -105,6 +108,10 @@ std::string raw_socket::upgrade(const std::string& target) {
   auto head = recv_until("\r\n\r\n");
   if (head.rfind("HTTP/1.1 101", 0) != 0)
     throw std::runtime_error("upgrade refused: " + head);
+  // Frames that came in the same read are the next reads' first bytes.
+  auto end = head.find("\r\n\r\n") + 4;
+  pending_ = head.substr(end);
+  head.resize(end);
   return head;
 }
 

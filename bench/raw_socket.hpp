@@ -43,6 +43,7 @@ public:
 
 private:
   int fd_ = -1;
+  std::string pending_; // read past the upgrade's response head
 };
 
 /// A client-to-server WebSocket frame (masked, as RFC 6455 requires).

@@ -1,18 +1,21 @@
-// The socket under a WebSocket connection that makes queued frames leave in
-// one system call. Include only from .cpp files (Asio templates).
+// The socket under a WebSocket connection that makes frames leave in as few
+// system calls as possible. Include only from .cpp files (Asio templates).
 //
 // Why: one write() of a small frame to a TCP socket costs far more CPU than
-// building the frame. A frame that finds nothing queued goes to the kernel
-// at once (header and payload in one gathering write, no copy); only when
-// the kernel is full is it copied into one output buffer, and everything
-// queued meanwhile leaves in the next write. Frames never interleave and
-// leave in the order they were sent; a connection that falls behind sends
-// its backlog in a few large writes instead of many small ones. All calls
-// come from the connection's strand.
+// building the frame. On an I/O thread that batches (net/write_batch.hpp),
+// a frame is queued and leaves at the end of the batch, together with every
+// other socket's: a broadcast's frames to all members in one system call.
+// Elsewhere a frame that finds nothing queued goes to the kernel at once
+// (header and payload in one gathering write). When the kernel is full,
+// everything queued meanwhile leaves in the next write. Frames never
+// interleave and leave in the order they were sent; a connection that falls
+// behind sends its backlog in a few large writes instead of many small
+// ones. All calls come from the connection's strand.
 #pragma once
 
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -23,11 +26,12 @@
 #include <boost/asio/buffer.hpp>
 
 #include "net/beast.hpp"
+#include "net/write_batch.hpp"
 #include "net/ws_frame.hpp"
 
 namespace chat::net {
 
-class batching_socket {
+class batching_socket final : public batch_writer {
 public:
   explicit batching_socket(tcp::socket&& socket) : socket_(std::move(socket)) {
     // Writes try the kernel first and must not block if it is full.
@@ -44,7 +48,7 @@ public:
   /// Also counts every write system call in `total` (for /metrics).
   void count_writes_in(std::atomic<uint64_t>& total) { total_writes_ = &total; }
 
-  /// Write system calls made so far.
+  /// Writes made so far (a batch's sends count one each).
   uint64_t writes() const noexcept { return writes_; }
 
   /// Sends one unfragmented, unmasked (server to client) frame.
@@ -72,7 +76,7 @@ public:
   /// Calls `then` once the kernel has taken everything queued, or the socket
   /// failed: at once if nothing waits (used before shutting the socket).
   void when_drained(std::function<void()> then) {
-    if (!waiting_) {
+    if (!waiting_ && !in_batch_) {
       then();
       return;
     }
@@ -83,9 +87,17 @@ private:
   void send(std::string_view head, std::string_view body) {
     if (failed_)
       return;
-    if (waiting_ || backlog_bytes() > 0) {
+    if (waiting_ || in_batch_ || backlog_bytes() > 0) {
       filling_.append(head).append(body); // leaves with the next write
       return;
+    }
+    if (auto* batch = write_batch::current()) {
+      if (auto keep = owner_.lock()) {
+        filling_.append(head).append(body);
+        in_batch_ = true;
+        batch->add(std::move(keep), this);
+        return;
+      }
     }
     beast::error_code ec;
     std::array<asio::const_buffer, 2> bufs{asio::buffer(head),
@@ -106,6 +118,40 @@ private:
       sending_.append(body.substr(n - head.size()));
     sent_ = 0;
     wait_until_writable();
+  }
+
+  // -- batch_writer: the end of the thread's batch -------------------------
+
+  int batch_fd() override {
+    return failed_ ? -1 : static_cast<int>(socket_.native_handle());
+  }
+
+  std::string_view batch_bytes() override {
+    if (sent_ == sending_.size()) {
+      std::string().swap(sending_);
+      sent_ = 0;
+      sending_.swap(filling_);
+    }
+    return std::string_view(sending_).substr(sent_);
+  }
+
+  void batch_sent(long result) override {
+    in_batch_ = false;
+    count_write_op();
+    if (result == -EAGAIN || result == -EWOULDBLOCK) {
+      wait_until_writable();
+    } else if (result < 0) {
+      fail(beast::error_code(static_cast<int>(-result),
+                             beast::system_category()));
+    } else {
+      sent_ += static_cast<std::size_t>(result);
+      if (backlog_bytes() > 0)
+        wait_until_writable(); // the kernel took part: it is full
+      else
+        release_sent();
+    }
+    if (!waiting_ && on_drained_)
+      std::exchange(on_drained_, nullptr)();
   }
 
   /// Hands the queue to the kernel until it is empty or the kernel is full.
@@ -151,11 +197,20 @@ private:
                        });
   }
 
+  void release_sent() {
+    std::string().swap(sending_); // an idle connection keeps no buffer
+    sent_ = 0;
+  }
+
+  /// A write system call of this socket's own.
   void count_write() {
-    ++writes_;
+    count_write_op();
     if (total_writes_)
       total_writes_->fetch_add(1, std::memory_order_relaxed);
   }
+
+  /// A write, alone or in a batch (which counts its system calls itself).
+  void count_write_op() { ++writes_; }
 
   /// The read side fails too and ends the session; nothing more is sent.
   void fail(beast::error_code ec) {
@@ -172,7 +227,8 @@ private:
   std::string filling_; // whole frames no write has started on
   std::string sending_; // whole frames being written; sent_ bytes are out
   std::size_t sent_ = 0;
-  bool waiting_ = false; // for the kernel to take more
+  bool waiting_ = false;  // for the kernel to take more
+  bool in_batch_ = false; // queued in this thread's write batch
   beast::error_code failed_;
   std::function<void()> on_drained_; // set while a close waits for the queue
 };

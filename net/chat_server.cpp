@@ -14,6 +14,7 @@
 #include "actors/registry.hpp"
 #include "actors/tracer.hpp"
 #include "net/listener.hpp"
+#include "net/write_batch.hpp"
 
 namespace chat::net {
 
@@ -52,13 +53,15 @@ void close_trace(chat::context& ctx, caf::actor_system& sys) {
 } // namespace
 
 // Member order is start-up order; destruction runs in reverse. The I/O
-// context is destroyed before the actor system (connections hold session
+// contexts are destroyed before the actor system (connections hold session
 // handles), and only after every actor is done (actors post to connections).
+// One context per I/O thread: a connection's handlers all run on one thread,
+// whose write batch gathers its sockets' writes.
 struct chat_server::impl {
   chat::context ctx;
   caf::actor_system_config cfg;
   std::optional<caf::actor_system> sys;
-  boost::asio::io_context ioc;
+  std::vector<std::unique_ptr<boost::asio::io_context>> iocs;
   std::optional<server_context> srv;
   std::shared_ptr<listener> acceptor;
   std::vector<std::thread> io_threads;
@@ -87,7 +90,12 @@ chat_server::chat_server(const server_options& opts)
   try {
     boost::asio::ip::tcp::endpoint endpoint{
         boost::asio::ip::make_address(opts.bind), opts.port};
-    d.acceptor = std::make_shared<listener>(d.ioc, endpoint, *d.srv);
+    std::vector<boost::asio::io_context*> contexts;
+    for (int i = 0; i < opts.io_threads; ++i)
+      contexts.push_back(
+          d.iocs.emplace_back(std::make_unique<boost::asio::io_context>(1))
+              .get());
+    d.acceptor = std::make_shared<listener>(contexts, endpoint, *d.srv);
   } catch (...) {
     caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
     d.srv->registry = nullptr;
@@ -96,8 +104,10 @@ chat_server::chat_server(const server_options& opts)
     throw;
   }
   d.acceptor->run();
-  for (int i = 0; i < opts.io_threads; ++i)
-    d.io_threads.emplace_back([&d] { d.ioc.run(); });
+  for (auto& ioc : d.iocs)
+    d.io_threads.emplace_back([&d, &ioc = *ioc, uring = opts.io_uring] {
+      write_batch::run(ioc, &d.ctx.stats.socket_writes, uring);
+    });
   log::info("listening on " + url() + " (www: " + opts.www +
             ", max connections: " + std::to_string(d.ctx.lim.max_connections) +
             ")");
@@ -141,7 +151,8 @@ void chat_server::stop(std::chrono::milliseconds grace) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   // 3. End the I/O threads. Reads that never completed never reach their
   //    sessions, so the actors are ended explicitly next.
-  d.ioc.stop();
+  for (auto& ioc : d.iocs)
+    ioc->stop();
   for (auto& t : d.io_threads)
     t.join();
   d.io_threads.clear();

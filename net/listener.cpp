@@ -8,10 +8,10 @@
 
 namespace chat::net {
 
-listener::listener(asio::io_context& ioc, const tcp::endpoint& endpoint,
-                   server_context& srv)
-    : ioc_(ioc), strand_(asio::make_strand(ioc)), acceptor_(strand_),
-      retry_timer_(strand_), srv_(srv) {
+listener::listener(std::vector<asio::io_context*> contexts,
+                   const tcp::endpoint& endpoint, server_context& srv)
+    : contexts_(std::move(contexts)), strand_(asio::make_strand(*contexts_[0])),
+      acceptor_(strand_), retry_timer_(strand_), srv_(srv) {
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(asio::socket_base::reuse_address(true));
   acceptor_.bind(endpoint);
@@ -32,8 +32,12 @@ void listener::stop() {
 }
 
 void listener::do_accept() {
-  // Each connection gets its own strand: its one serialisation point.
-  acceptor_.async_accept(connection_strand(ioc_.get_executor()),
+  // Each connection gets its own strand: its one serialisation point. All
+  // its handlers run on one I/O thread, so that thread's write batch may
+  // write its socket (net/write_batch.hpp).
+  auto& ioc = *contexts_[next_context_];
+  next_context_ = (next_context_ + 1) % contexts_.size();
+  acceptor_.async_accept(connection_strand(ioc.get_executor()),
                          [self = shared_from_this()](
                              boost::system::error_code ec, tcp::socket socket) {
                            self->on_accept(ec, std::move(socket));

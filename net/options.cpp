@@ -100,6 +100,14 @@ std::vector<flag> all_flags() {
          o.scheduler = v;
          return v == "sharing" || v == "stealing";
        }},
+      {"io-uring", "on|off",
+       "hand each I/O thread's batch of socket writes to the kernel in one "
+       "io_uring submission (off: one send() per socket)",
+       d.io_uring ? "on" : "off",
+       [](server_options& o, const std::string& v) {
+         o.io_uring = v == "on";
+         return v == "on" || v == "off";
+       }},
       {"heartbeat-timeout", "SECONDS",
        "close a connection silent this long (pinged at half of it)",
        secs(d.lim.heartbeat_timeout), seconds(&limits::heartbeat_timeout)},

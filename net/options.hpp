@@ -20,6 +20,9 @@ struct server_options {
   /// "stealing" (workers poll with short sleeps: more CPU when lightly
   /// loaded).
   std::string scheduler = "sharing";
+  /// Batched socket writes go to the kernel with io_uring where it works
+  /// (`--io-uring off`: one send() per socket, for comparison).
+  bool io_uring = true;
   log::level log_level = log::level::info;
   /// The message trace file (`--trace`); empty: no trace.
   std::string trace_file;

@@ -28,13 +28,14 @@ TEST_CASE("defaults follow PROTOCOL.md", "[options]") {
   CHECK(o.lim.max_backlog_bytes == 1024 * 1024);
   CHECK(o.lim.heartbeat_timeout == std::chrono::seconds(60));
   CHECK(o.trace_file.empty());
+  CHECK(o.io_uring);
 }
 
 TEST_CASE("flags take '--flag value' and '--flag=value'", "[options]") {
-  auto r =
-      parse({"--port", "9000", "--bind=0.0.0.0", "--heartbeat-timeout", "2.5",
-             "--rate-limit=5", "--max-frame", "1024", "--max-backlog=4096",
-             "--threads", "3", "--log-level=debug", "--www", "/srv/www"});
+  auto r = parse({"--port", "9000", "--bind=0.0.0.0", "--heartbeat-timeout",
+                  "2.5", "--rate-limit=5", "--max-frame", "1024",
+                  "--max-backlog=4096", "--threads", "3", "--log-level=debug",
+                  "--www", "/srv/www", "--io-uring", "off"});
   REQUIRE(std::holds_alternative<server_options>(r));
   auto& o = std::get<server_options>(r);
   CHECK(o.port == 9000);
@@ -46,6 +47,7 @@ TEST_CASE("flags take '--flag value' and '--flag=value'", "[options]") {
   CHECK(o.io_threads == 3);
   CHECK(o.log_level == chat::log::level::debug);
   CHECK(o.www == "/srv/www");
+  CHECK_FALSE(o.io_uring);
 }
 
 TEST_CASE("the trace flag takes a file in both forms and refuses an empty one",
@@ -68,7 +70,8 @@ TEST_CASE("bad flags are refused with a message", "[options]") {
                                              {"--nope=1"},
                                              {"stray"},
                                              {"--log-level", "loud"},
-                                             {"--threads", "0"}}) {
+                                             {"--threads", "0"},
+                                             {"--io-uring", "maybe"}}) {
     auto r = parse(args);
     REQUIRE(std::holds_alternative<bad_options>(r));
     CHECK_FALSE(std::get<bad_options>(r).message.empty());
