@@ -14,9 +14,11 @@ test_server::test_server(
   opts.port = 0;
   opts.www = TEST_WWW_DIR;
   opts.log_level = chat::log::level::warn;
-  // Two scheduler threads, unlike the default: actors really run in
-  // parallel, so the wire tests meet the interleavings a bigger machine has.
+  // Two scheduler threads and two I/O threads, unlike the defaults: actors
+  // and connections really run in parallel, so the wire tests meet the
+  // interleavings a bigger machine has.
   opts.actor_threads = 2;
+  opts.io_threads = 2;
   if (std::getenv("TEST_LOG_LEVEL"))
     opts.log_level = chat::log::parse_level(std::getenv("TEST_LOG_LEVEL"))
                          .value_or(opts.log_level);
