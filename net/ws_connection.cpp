@@ -113,37 +113,48 @@ private:
                              });
   }
 
+  /// Reads until the kernel has nothing more: the reactor reports new bytes
+  /// (edge-triggered), never bytes a full buffer left behind. A client that
+  /// keeps the buffer full yields the thread after a few reads.
   void on_readable(beast::error_code ec) {
-    if (phase_ == phase::done)
-      return;
+    constexpr int full_reads_before_yield = 4;
     std::size_t capacity = 0;
     char* buffer = read_buffer(capacity);
-    std::size_t n = 0;
-    if (!ec)
-      n = out_.socket().read_some(asio::buffer(buffer, capacity), ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) {
-      wait_readable();
-      return;
-    }
-    if (ec) {
-      // EOF or reset: without a close frame from the client, unless we
-      // were the ones closing.
-      finish(server_reason_.value_or(disconnect_reason::reset));
-      return;
-    }
-    traffic_ = true;
-    if (phase_ != phase::draining) {
-      auto arrival = steady_now_ns();
-      std::string_view in(buffer, n);
-      while (phase_ == phase::open || phase_ == phase::closing) {
-        auto event = reader_.next(in);
-        if (!event)
-          break;
-        on_event(*event, arrival);
+    for (int full_reads = 0; !ec && phase_ != phase::done;) {
+      auto n = out_.socket().read_some(asio::buffer(buffer, capacity), ec);
+      if (ec)
+        break;
+      on_bytes(std::string_view(buffer, n));
+      if (n < capacity)
+        break; // drained: the next bytes raise a new event
+      if (++full_reads == full_reads_before_yield) {
+        asio::post(strand_,
+                   [self = shared_from_this()] { self->on_readable({}); });
+        return;
       }
-    } // else: after the handshake, bytes up to the client's EOF are dropped
-    if (phase_ != phase::done)
+    }
+    if (phase_ == phase::done)
+      return;
+    if (!ec || ec == asio::error::would_block || ec == asio::error::try_again) {
       wait_readable();
+      return;
+    }
+    // EOF or reset: without a close frame from the client, unless we were
+    // the ones closing.
+    finish(server_reason_.value_or(disconnect_reason::reset));
+  }
+
+  void on_bytes(std::string_view in) {
+    traffic_ = true;
+    if (phase_ == phase::draining)
+      return; // after the handshake, bytes up to the client's EOF are dropped
+    auto arrival = steady_now_ns();
+    while (phase_ == phase::open || phase_ == phase::closing) {
+      auto event = reader_.next(in);
+      if (!event)
+        break;
+      on_event(*event, arrival);
+    }
   }
 
   void on_event(ws_event& ev, int64_t arrival) {

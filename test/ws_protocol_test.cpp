@@ -164,3 +164,45 @@ TEST_CASE("a refused login's close is not answered: the server cuts the "
   CHECK(waited >= 400ms);
   CHECK(srv.wait_metric("chat_disconnects_total{reason=\"refused\"}", 1));
 }
+
+TEST_CASE("more bytes than one read takes: a 150 KB frame, then 300 KB of "
+          "frames in one write, are all read and answered in order",
+          "[e2e][ws]") {
+  test_server srv{[](auto& o) {
+    o.lim.max_frame_bytes = 200000;
+    o.lim.max_msg_code_points = 200000;
+    o.lim.rate_per_second = 1000;
+    o.lim.rate_burst = 1000;
+  }};
+  raw_socket sock{srv.port()};
+  sock.upgrade("/ws/alice");
+  auto frame_with = [](const std::string& msg) {
+    return ws_frame(op_text, nlohmann::json{{"msg", msg}}.dump());
+  };
+  std::vector<std::string> msgs{std::string(150000, 'a')};
+  std::string bytes = frame_with(msgs[0]);
+  REQUIRE(sock.send(bytes)); // and nothing after it
+  for (int i = 0; i < 5; ++i)
+    msgs.push_back(std::to_string(i) + std::string(60000, 'b'));
+  std::string burst;
+  for (std::size_t i = 1; i < msgs.size(); ++i)
+    burst += frame_with(msgs[i]);
+  REQUIRE(sock.send(burst));
+
+  std::vector<parsed_frame> frames;
+  std::string in;
+  std::size_t seen = 0;
+  auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (seen < msgs.size() && std::chrono::steady_clock::now() < deadline) {
+    in += sock.recv_until("\x01\x02\x03 never", 100ms);
+    while (auto f = take_frame(in)) {
+      auto j = nlohmann::json::parse(f->payload, nullptr, false);
+      if (j.is_object() && j.value("type", "") == "message") {
+        REQUIRE(seen < msgs.size());
+        CHECK(j.value("msg", "") == msgs[seen]);
+        ++seen;
+      }
+    }
+  }
+  CHECK(seen == msgs.size());
+}
