@@ -68,6 +68,20 @@ std::string raw_socket::recv_until(std::string_view marker,
   return data;
 }
 
+std::string raw_socket::recv_some(std::chrono::milliseconds timeout) {
+  std::string data = std::exchange(pending_, {});
+  if (!data.empty())
+    return data;
+  pollfd p{fd_, POLLIN, 0};
+  if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0)
+    return data;
+  char buf[4096];
+  auto n = ::recv(fd_, buf, sizeof buf, 0);
+  if (n > 0)
+    data.append(buf, static_cast<std::size_t>(n));
+  return data;
+}
+
 bool raw_socket::wait_eof(std::chrono::milliseconds timeout,
                           std::string* data) {
   if (data)

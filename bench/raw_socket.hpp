@@ -30,6 +30,9 @@ public:
   /// Reads what arrives within `timeout` until `marker` was seen.
   std::string recv_until(std::string_view marker,
                          std::chrono::milliseconds timeout = 3s);
+  /// One read of at most 4 KiB, waiting up to `timeout` for it (a slow
+  /// reader's pace).
+  std::string recv_some(std::chrono::milliseconds timeout);
   /// Reads until the peer closes (EOF or reset); false on timeout.
   bool wait_eof(std::chrono::milliseconds timeout, std::string* data = nullptr);
   /// FIN: no more bytes from us.

@@ -23,6 +23,9 @@
 #include <string_view>
 #include <utility>
 
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
+
 #include <boost/asio/buffer.hpp>
 
 #include "net/beast.hpp"
@@ -66,6 +69,19 @@ public:
     return filling_.size() + (sending_.size() - sent_);
   }
 
+  /// Bytes the kernel has taken from us so far.
+  uint64_t bytes_taken() const noexcept { return bytes_taken_; }
+
+  /// Of those, the bytes the peer's TCP has acknowledged: the kernel no
+  /// longer holds them for retransmission.
+  uint64_t bytes_acked() {
+    int unacked = 0;
+    if (::ioctl(static_cast<int>(socket_.native_handle()), SIOCOUTQ,
+                &unacked) != 0)
+      return 0;
+    return bytes_taken_ - static_cast<uint64_t>(unacked);
+  }
+
   /// The socket failed (the peer is gone); nothing more is sent.
   bool failed() const noexcept { return static_cast<bool>(failed_); }
 
@@ -103,6 +119,7 @@ private:
     std::array<asio::const_buffer, 2> bufs{asio::buffer(head),
                                            asio::buffer(body)};
     auto n = socket_.write_some(bufs, ec);
+    bytes_taken_ += n;
     count_write();
     if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
       fail(ec);
@@ -145,6 +162,7 @@ private:
                              beast::system_category()));
     } else {
       sent_ += static_cast<std::size_t>(result);
+      bytes_taken_ += static_cast<uint64_t>(result);
       if (backlog_bytes() > 0)
         wait_until_writable(); // the kernel took part: it is full
       else
@@ -177,6 +195,7 @@ private:
         return;
       }
       sent_ += n;
+      bytes_taken_ += n;
     }
   }
 
@@ -224,8 +243,9 @@ private:
   std::weak_ptr<void> owner_;
   std::atomic<uint64_t>* total_writes_ = nullptr;
   uint64_t writes_ = 0;
-  std::string filling_; // whole frames no write has started on
-  std::string sending_; // whole frames being written; sent_ bytes are out
+  uint64_t bytes_taken_ = 0; // by the kernel, since the start
+  std::string filling_;      // whole frames no write has started on
+  std::string sending_;      // whole frames being written; sent_ bytes are out
   std::size_t sent_ = 0;
   bool waiting_ = false;  // for the kernel to take more
   bool in_batch_ = false; // queued in this thread's write batch

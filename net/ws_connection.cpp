@@ -220,13 +220,19 @@ private:
   }
 
   /// Every half timeout: traffic since the last tick keeps the connection;
-  /// silence earns a ping, and a second silent half closes it.
+  /// so does a client that was behind and whose TCP acknowledged more of
+  /// our frames since (it is reading; its pong waits behind the backlog).
+  /// Silence earns a ping, and a second silent half closes it.
   void on_timer() {
     if (phase_ != phase::open) {
       finish(server_reason_.value_or(disconnect_reason::reset)); // no answer
       return;
     }
-    if (traffic_) {
+    auto acked = out_.bytes_acked();
+    bool catching_up = behind_at_tick_ && acked != acked_at_tick_;
+    acked_at_tick_ = acked;
+    behind_at_tick_ = out_.bytes_taken() != acked || out_.backlog_bytes() > 0;
+    if (traffic_ || catching_up) {
       traffic_ = false;
       pinged_ = false;
     } else if (!pinged_) {
@@ -314,9 +320,11 @@ private:
   session_actor session_;
 
   phase phase_ = phase::open;
-  bool traffic_ = false; // bytes arrived since the last heartbeat tick
-  bool pinged_ = false;  // a heartbeat ping is unanswered
-  bool down_ = false;    // the session was told
+  uint64_t acked_at_tick_ = 0;  // the client's TCP acks at the last tick
+  bool behind_at_tick_ = false; // frames of ours were unacknowledged then
+  bool traffic_ = false;        // bytes arrived since the last heartbeat tick
+  bool pinged_ = false;         // a heartbeat ping is unanswered
+  bool down_ = false;           // the session was told
   std::optional<disconnect_reason> server_reason_;
 };
 
