@@ -25,6 +25,7 @@
 
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
+#include <sys/uio.h>
 
 #include <boost/asio/buffer.hpp>
 
@@ -61,12 +62,33 @@ public:
     send(std::string_view(header, n), payload);
   }
 
+  /// Sends one text frame whose payload is shared (a broadcast is encoded
+  /// once for all members). On a batching thread with nothing queued, the
+  /// batch sends the header and the payload from where they are: no copy,
+  /// no allocation.
+  void send_text(std::shared_ptr<const std::string> payload) {
+    if (!failed_ && !waiting_ && !in_batch_ && backlog_bytes() == 0) {
+      if (auto* batch = write_batch::current()) {
+        if (auto keep = owner_.lock()) {
+          held_header_bytes_ = static_cast<uint8_t>(
+              ws_frame::encode_text_header(payload->size(), held_header_));
+          held_ = std::move(payload);
+          in_batch_ = true;
+          batch->add(std::move(keep), this);
+          return;
+        }
+      }
+    }
+    send_frame(ws_frame::op_text, *payload);
+  }
+
   /// Sends bytes that are not a frame (the HTTP 101 response).
   void send_raw(std::string_view bytes) { send(bytes, {}); }
 
   /// Bytes the kernel has not taken yet.
   std::size_t backlog_bytes() const noexcept {
-    return filling_.size() + (sending_.size() - sent_);
+    auto held = held_ ? held_header_bytes_ + held_->size() : 0;
+    return held + filling_.size() + (sending_.size() - sent_);
   }
 
   /// Bytes the kernel has taken from us so far.
@@ -87,7 +109,10 @@ public:
 
   /// Drops the frames not yet handed to a write; the batch being written is
   /// finished, so the stream stays well-formed.
-  void discard_queued() { std::string().swap(filling_); }
+  void discard_queued() {
+    held_.reset();
+    std::string().swap(filling_);
+  }
 
   /// Calls `then` once the kernel has taken everything queued, or the socket
   /// failed: at once if nothing waits (used before shutting the socket).
@@ -104,6 +129,7 @@ private:
     if (failed_)
       return;
     if (waiting_ || in_batch_ || backlog_bytes() > 0) {
+      unhold();                           // the held frame goes first
       filling_.append(head).append(body); // leaves with the next write
       return;
     }
@@ -143,18 +169,43 @@ private:
     return failed_ ? -1 : static_cast<int>(socket_.native_handle());
   }
 
-  std::string_view batch_bytes() override {
+  std::size_t batch_buffers(iovec (&pieces)[2]) override {
+    if (held_) {
+      pieces[0] = {held_header_, held_header_bytes_};
+      pieces[1] = {const_cast<char*>(held_->data()), held_->size()};
+      return 2;
+    }
     if (sent_ == sending_.size()) {
       std::string().swap(sending_);
       sent_ = 0;
       sending_.swap(filling_);
     }
-    return std::string_view(sending_).substr(sent_);
+    if (sent_ == sending_.size())
+      return 0;
+    pieces[0] = {sending_.data() + sent_, sending_.size() - sent_};
+    return 1;
   }
 
   void batch_sent(long result) override {
     in_batch_ = false;
     count_write_op();
+    if (held_) {
+      // What the kernel did not take is being written: it goes first.
+      auto taken = static_cast<std::size_t>(result > 0 ? result : 0);
+      if (taken < held_header_bytes_ + held_->size()) {
+        std::string_view header(held_header_, held_header_bytes_);
+        if (taken < header.size())
+          sending_.append(header.substr(taken)).append(*held_);
+        else
+          sending_.append(
+              std::string_view(*held_).substr(taken - header.size()));
+        sent_ = 0;
+      }
+      held_.reset();
+      if (result > 0)
+        result = 0; // counted below from sending_ alone
+      bytes_taken_ += taken;
+    }
     if (result == -EAGAIN || result == -EWOULDBLOCK) {
       wait_until_writable();
     } else if (result < 0) {
@@ -216,6 +267,17 @@ private:
                        });
   }
 
+  /// Turns the frame held for the batch into queued bytes (another frame
+  /// must follow it).
+  void unhold() {
+    if (!held_)
+      return;
+    std::string bytes(held_header_, held_header_bytes_);
+    bytes.append(*held_).append(filling_);
+    filling_.swap(bytes);
+    held_.reset();
+  }
+
   void release_sent() {
     std::string().swap(sending_); // an idle connection keeps no buffer
     sent_ = 0;
@@ -234,6 +296,7 @@ private:
   /// The read side fails too and ends the session; nothing more is sent.
   void fail(beast::error_code ec) {
     failed_ = ec;
+    held_.reset();
     std::string().swap(filling_);
     std::string().swap(sending_);
     sent_ = 0;
@@ -249,6 +312,11 @@ private:
   std::size_t sent_ = 0;
   bool waiting_ = false;  // for the kernel to take more
   bool in_batch_ = false; // queued in this thread's write batch
+  // A text frame waiting for the batch without a copy: its header here,
+  // its payload shared with the other members' connections.
+  std::shared_ptr<const std::string> held_;
+  char held_header_[10];
+  uint8_t held_header_bytes_ = 0;
   beast::error_code failed_;
   std::function<void()> on_drained_; // set while a close waits for the queue
 };

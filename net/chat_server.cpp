@@ -7,7 +7,10 @@
 #include <thread>
 #include <vector>
 
+#include <malloc.h>
+
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/ip/address.hpp>
 
 #include "actors/log.hpp"
@@ -50,6 +53,20 @@ void close_trace(chat::context& ctx, caf::actor_system& sys) {
   ctx.tracer = nullptr;
 }
 
+/// Hands the heap's free pages back to the system once a second. A burst
+/// (a thousand logins' presence frames) leaves free memory scattered
+/// through the allocator's arenas, which glibc keeps, and RSS counts, until
+/// asked.
+void trim_heap_every_second(boost::asio::steady_timer& timer) {
+  timer.expires_after(std::chrono::seconds(1));
+  timer.async_wait([&timer](boost::system::error_code ec) {
+    if (ec)
+      return;
+    malloc_trim(0);
+    trim_heap_every_second(timer);
+  });
+}
+
 } // namespace
 
 // Member order is start-up order; destruction runs in reverse. The I/O
@@ -64,6 +81,7 @@ struct chat_server::impl {
   std::vector<std::unique_ptr<boost::asio::io_context>> iocs;
   std::optional<server_context> srv;
   std::shared_ptr<listener> acceptor;
+  std::optional<boost::asio::steady_timer> heap_trim;
   std::vector<std::thread> io_threads;
   std::string bind;
   bool stopped = false;
@@ -104,6 +122,7 @@ chat_server::chat_server(const server_options& opts)
     throw;
   }
   d.acceptor->run();
+  trim_heap_every_second(d.heap_trim.emplace(*d.iocs[0]));
   for (auto& ioc : d.iocs)
     d.io_threads.emplace_back([&d, &ioc = *ioc, uring = opts.io_uring] {
       write_batch::run(ioc, &d.ctx.stats.socket_writes, uring);

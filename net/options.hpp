@@ -13,7 +13,7 @@ namespace chat::net {
 struct server_options {
   std::string bind = "127.0.0.1";
   uint16_t port = 8080;
-  std::string www;       // default: the source tree's www/
+  std::string www; // default: the source tree's www/
   /// Asio threads, each with its own io_context and write batch. One: with
   /// batched writes it matches two under light and heavy load and keeps
   /// 5,000-member fan-out fast (bench/RESULTS.md).

@@ -25,8 +25,8 @@ constexpr int max_handlers_per_batch = 1024;
 
 constexpr int send_flags = MSG_DONTWAIT | MSG_NOSIGNAL;
 
-long send_now(int fd, std::string_view bytes) {
-  auto n = ::send(fd, bytes.data(), bytes.size(), send_flags);
+long send_now(int fd, const msghdr& msg) {
+  auto n = ::sendmsg(fd, &msg, send_flags);
   return n < 0 ? -errno : n;
 }
 
@@ -79,20 +79,19 @@ public:
       ::close(fd_);
   }
 
-  /// Sends `bytes[i]` on `fds[i]` (at most `entries`), one system call for
+  /// Sends `msgs[i]` on `fds[i]` (at most `entries`), one system call for
   /// all; `results[i]` gets what each send returned. False if the ring
   /// failed (then nothing was sent).
-  bool send_all(const int* fds, const std::string_view* bytes, long* results,
-                unsigned n) {
+  bool send_all(const int* fds, const msghdr* msgs, long* results, unsigned n) {
     unsigned tail = *sq_tail_;
     for (unsigned i = 0; i < n; ++i) {
       unsigned slot = (tail + i) & sq_mask_;
       io_uring_sqe& sqe = sqes_[slot];
       std::memset(&sqe, 0, sizeof sqe);
-      sqe.opcode = IORING_OP_SEND;
+      sqe.opcode = IORING_OP_SENDMSG;
       sqe.fd = fds[i];
-      sqe.addr = reinterpret_cast<uint64_t>(bytes[i].data());
-      sqe.len = static_cast<uint32_t>(bytes[i].size());
+      sqe.addr = reinterpret_cast<uint64_t>(&msgs[i]);
+      sqe.len = 1;
       sqe.msg_flags = send_flags;
       sqe.user_data = i;
       sq_array_[slot] = slot;
@@ -185,42 +184,49 @@ void write_batch::run(boost::asio::io_context& ioc,
 }
 
 void write_batch::flush() {
+  constexpr std::size_t chunk = uring::entries;
+  writers_.resize(chunk);
+  fds_.resize(chunk);
+  iovecs_.resize(2 * chunk);
+  messages_.resize(chunk);
+  results_.resize(chunk);
   while (!pending_.empty()) {
     // Writers may queue again from batch_sent (e.g. a close behind a
     // partial write); they join the next round.
     sending_.swap(pending_);
-    constexpr unsigned chunk = uring::entries;
-    int fds[chunk];
-    std::string_view bytes[chunk];
-    long results[chunk];
     for (std::size_t at = 0; at < sending_.size(); at += chunk) {
       unsigned n = 0;
-      batch_writer* writers[chunk];
       for (std::size_t i = at; i < sending_.size() && i < at + chunk; ++i) {
         auto* w = sending_[i].writer;
         auto fd = w->batch_fd();
-        auto b = w->batch_bytes();
-        if (fd < 0 || b.empty()) {
+        iovec pieces[2];
+        auto count = fd < 0 ? 0 : w->batch_buffers(pieces);
+        if (count == 0) {
           w->batch_sent(fd < 0 ? -EBADF : 0);
           continue;
         }
-        writers[n] = w;
-        fds[n] = fd;
-        bytes[n] = b;
+        writers_[n] = w;
+        fds_[n] = fd;
+        iovecs_[2 * n] = pieces[0];
+        iovecs_[2 * n + 1] = pieces[1];
+        messages_[n] = msghdr{};
+        messages_[n].msg_iov = &iovecs_[2 * n];
+        messages_[n].msg_iovlen = count;
         ++n;
       }
       if (n == 0)
         continue;
-      bool ringed = ring_ && ring_->send_all(fds, bytes, results, n);
+      bool ringed = ring_ && ring_->send_all(fds_.data(), messages_.data(),
+                                             results_.data(), n);
       if (!ringed) {
         ring_.reset(); // it failed once: plain sends from now on
         for (unsigned i = 0; i < n; ++i)
-          results[i] = send_now(fds[i], bytes[i]);
+          results_[i] = send_now(fds_[i], messages_[i]);
       }
       if (syscalls_)
         syscalls_->fetch_add(ringed ? 1 : n, std::memory_order_relaxed);
       for (unsigned i = 0; i < n; ++i)
-        writers[i]->batch_sent(results[i]);
+        writers_[i]->batch_sent(results_[i]);
     }
     sending_.clear(); // releases the owners
   }

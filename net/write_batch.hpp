@@ -13,8 +13,9 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
-#include <string_view>
 #include <vector>
+
+#include <sys/uio.h>
 
 #include <boost/asio/io_context.hpp>
 
@@ -27,8 +28,10 @@ class batch_writer {
 public:
   /// The socket's descriptor (-1 if it was closed meanwhile).
   virtual int batch_fd() = 0;
-  /// The bytes to send now (empty: nothing, e.g. dropped meanwhile).
-  virtual std::string_view batch_bytes() = 0;
+  /// The bytes to send now, in up to two pieces (a frame's header and its
+  /// shared payload, or one queue); returns how many (0: nothing, e.g.
+  /// dropped meanwhile). They stay valid until batch_sent().
+  virtual std::size_t batch_buffers(iovec (&pieces)[2]) = 0;
   /// What the send returned: bytes taken, or -errno.
   virtual void batch_sent(long result) = 0;
 
@@ -74,6 +77,12 @@ private:
   };
   std::vector<entry> pending_;
   std::vector<entry> sending_;
+  // One chunk's system-call arguments (kept: no allocation per batch).
+  std::vector<batch_writer*> writers_;
+  std::vector<int> fds_;
+  std::vector<iovec> iovecs_; // two per writer
+  std::vector<msghdr> messages_;
+  std::vector<long> results_;
   std::unique_ptr<uring> ring_;
   std::atomic<uint64_t>* syscalls_;
 };

@@ -202,7 +202,7 @@ private:
     // After a close frame, sent or received, no data frame may follow.
     if (phase_ != phase::open || out_.failed())
       return;
-    out_.send_frame(ws_frame::op_text, f.str());
+    out_.send_text(std::move(f.text));
     if (out_.backlog_bytes() > srv_.chat.lim.max_backlog_bytes)
       slow_consumer();
   }
