@@ -18,12 +18,7 @@ namespace chat::net {
 
 namespace {
 
-constexpr uint16_t close_going_away = 1001;
-constexpr uint16_t close_protocol_error = 1002;
-constexpr uint16_t close_bad_payload = 1007;
-constexpr uint16_t close_policy = 1008;
-constexpr uint16_t close_too_big = 1009;
-constexpr uint16_t close_internal_error = 1011;
+using namespace ws_frame; // opcodes and close codes
 
 /// Why the connection ends when the client's stream earns `code`.
 disconnect_reason reason_of_failure(uint16_t code) {
@@ -170,7 +165,7 @@ private:
       return;
     case ws_event::ping:
       if (phase_ == phase::open)
-        out_.send_frame(ws_frame::op_pong, ev.payload);
+        out_.send_frame(op_pong, ev.payload);
       return;
     case ws_event::pong:
       return; // counted as traffic already
@@ -178,8 +173,7 @@ private:
       if (phase_ == phase::open) {
         // Echo the client's code (RFC 6455 section 5.5.1).
         session_down(disconnect_reason::client_close);
-        out_.send_frame(ws_frame::op_close,
-                        ws_frame::close_payload(ev.code, {}));
+        out_.send_frame(op_close, ws_frame::close_payload(ev.code, {}));
       }
       drain();
       return;
@@ -188,7 +182,7 @@ private:
         auto why = reason_of_failure(ev.code);
         server_reason_ = why;
         session_down(why);
-        out_.send_frame(ws_frame::op_close,
+        out_.send_frame(op_close,
                         ws_frame::close_payload(ev.code, close_text(ev.code)));
       }
       drain();
@@ -237,7 +231,7 @@ private:
       pinged_ = false;
     } else if (!pinged_) {
       pinged_ = true;
-      out_.send_frame(ws_frame::op_ping, {});
+      out_.send_frame(op_ping, {});
     } else {
       log::debug("heartbeat timeout for '" + user_ + "'");
       server_reason_ = disconnect_reason::timeout;
@@ -257,7 +251,7 @@ private:
       return;
     phase_ = phase::closing;
     server_reason_ = why;
-    out_.send_frame(ws_frame::op_close, ws_frame::close_payload(code, reason));
+    out_.send_frame(op_close, ws_frame::close_payload(code, reason));
     arm_timer(srv_.chat.lim.handshake_timeout);
   }
 

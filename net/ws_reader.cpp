@@ -3,21 +3,13 @@
 #include <algorithm>
 
 #include "actors/validate.hpp"
+#include "net/ws_frame.hpp"
 
 namespace chat::net {
 
 namespace {
 
-constexpr uint8_t op_continuation = 0x0;
-constexpr uint8_t op_text = 0x1;
-constexpr uint8_t op_binary = 0x2;
-constexpr uint8_t op_close = 0x8;
-constexpr uint8_t op_ping = 0x9;
-constexpr uint8_t op_pong = 0xA;
-
-constexpr uint16_t close_protocol_error = 1002;
-constexpr uint16_t close_bad_payload = 1007;
-constexpr uint16_t close_too_big = 1009;
+using namespace ws_frame; // opcodes and close codes
 
 constexpr std::size_t max_control_payload = 125;
 

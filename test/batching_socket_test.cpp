@@ -27,6 +27,14 @@ namespace {
 using chat::net::batching_socket;
 namespace ws_frame = chat::net::ws_frame;
 
+/// Runs `f` on the thread that runs `ioc` and waits for its result.
+template <class F> auto run_on(asio::io_context& ioc, F f) -> decltype(f()) {
+  std::packaged_task<decltype(f())()> task(std::move(f));
+  auto result = task.get_future();
+  asio::post(ioc, [&task] { task(); });
+  return result.get();
+}
+
 /// A server socket and a Beast client joined by a loopback TCP connection
 /// with small kernel buffers, the server side driven by one I/O thread.
 struct socket_pair {
@@ -76,12 +84,7 @@ struct socket_pair {
   }
 
   /// Runs `f` on the server's I/O thread and waits for it.
-  template <class F> auto on_server(F f) -> decltype(f()) {
-    std::packaged_task<decltype(f())()> task(std::move(f));
-    auto result = task.get_future();
-    asio::post(ioc, [&task] { task(); });
-    return result.get();
-  }
+  template <class F> auto on_server(F f) { return run_on(ioc, std::move(f)); }
 
   /// Sends each payload as one text frame, as ws_connection does.
   uint64_t send_on_server(const std::vector<std::string>& payloads) {
@@ -269,12 +272,7 @@ struct batched_sockets {
     io.join();
   }
 
-  template <class F> auto on_server(F f) -> decltype(f()) {
-    std::packaged_task<decltype(f())()> task(std::move(f));
-    auto result = task.get_future();
-    asio::post(ioc, [&task] { task(); });
-    return result.get();
-  }
+  template <class F> auto on_server(F f) { return run_on(ioc, std::move(f)); }
 
   /// Reads exactly `bytes` from client `i` (blocking).
   std::string read_client(std::size_t i, std::size_t bytes) {
