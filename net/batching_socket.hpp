@@ -67,17 +67,12 @@ public:
   /// batch sends the header and the payload from where they are: no copy,
   /// no allocation.
   void send_text(std::shared_ptr<const std::string> payload) {
-    if (!failed_ && !waiting_ && !in_batch_ && backlog_bytes() == 0) {
-      if (auto* batch = write_batch::current()) {
-        if (auto keep = owner_.lock()) {
-          held_header_bytes_ = static_cast<uint8_t>(
-              ws_frame::encode_text_header(payload->size(), held_header_));
-          held_ = std::move(payload);
-          in_batch_ = true;
-          batch->add(std::move(keep), this);
-          return;
-        }
-      }
+    if (!failed_ && !waiting_ && !in_batch_ && backlog_bytes() == 0 &&
+        join_batch()) {
+      held_header_bytes_ = static_cast<uint8_t>(
+          ws_frame::encode_text_header(payload->size(), held_header_));
+      held_ = std::move(payload);
+      return;
     }
     send_frame(ws_frame::op_text, *payload);
   }
@@ -133,13 +128,9 @@ private:
       filling_.append(head).append(body); // leaves with the next write
       return;
     }
-    if (auto* batch = write_batch::current()) {
-      if (auto keep = owner_.lock()) {
-        filling_.append(head).append(body);
-        in_batch_ = true;
-        batch->add(std::move(keep), this);
-        return;
-      }
+    if (join_batch()) {
+      filling_.append(head).append(body);
+      return;
     }
     beast::error_code ec;
     std::array<asio::const_buffer, 2> bufs{asio::buffer(head),
@@ -151,16 +142,36 @@ private:
       fail(ec);
       return;
     }
-    if (n == head.size() + body.size())
-      return; // the usual case: nothing is kept
-    // The rest of a frame the kernel took part of: being written, so
-    // discard_queued() keeps it and the stream stays well-formed.
-    if (n < head.size())
-      sending_.append(head.substr(n)).append(body);
+    if (keep_unsent(head, body, n))
+      wait_until_writable();
+  }
+
+  /// Queues this socket in the calling thread's write batch, if it has one.
+  bool join_batch() {
+    auto* batch = write_batch::current();
+    if (!batch)
+      return false;
+    auto keep = owner_.lock();
+    if (!keep)
+      return false; // the connection is being destroyed
+    in_batch_ = true;
+    batch->add(std::move(keep), this);
+    return true;
+  }
+
+  /// Keeps what the kernel did not take of a frame (`taken` of `head` then
+  /// `body`) as the bytes being written: discard_queued() keeps them, so
+  /// the stream stays well-formed. False if it took all.
+  bool keep_unsent(std::string_view head, std::string_view body,
+                   std::size_t taken) {
+    if (taken == head.size() + body.size())
+      return false;
+    if (taken < head.size())
+      sending_.append(head.substr(taken)).append(body);
     else
-      sending_.append(body.substr(n - head.size()));
+      sending_.append(body.substr(taken - head.size()));
     sent_ = 0;
-    wait_until_writable();
+    return true;
   }
 
   // -- batch_writer: the end of the thread's batch -------------------------
@@ -176,8 +187,7 @@ private:
       return 2;
     }
     if (sent_ == sending_.size()) {
-      std::string().swap(sending_);
-      sent_ = 0;
+      release_sent();
       sending_.swap(filling_);
     }
     if (sent_ == sending_.size())
@@ -189,46 +199,29 @@ private:
   void batch_sent(long result) override {
     in_batch_ = false;
     count_write_op();
+    auto taken = static_cast<std::size_t>(result > 0 ? result : 0);
+    bytes_taken_ += taken;
     if (held_) {
-      // What the kernel did not take is being written: it goes first.
-      auto taken = static_cast<std::size_t>(result > 0 ? result : 0);
-      if (taken < held_header_bytes_ + held_->size()) {
-        std::string_view header(held_header_, held_header_bytes_);
-        if (taken < header.size())
-          sending_.append(header.substr(taken)).append(*held_);
-        else
-          sending_.append(
-              std::string_view(*held_).substr(taken - header.size()));
-        sent_ = 0;
-      }
+      keep_unsent({held_header_, held_header_bytes_}, *held_, taken);
       held_.reset();
-      if (result > 0)
-        result = 0; // counted below from sending_ alone
-      bytes_taken_ += taken;
+    } else {
+      sent_ += taken;
     }
-    if (result == -EAGAIN || result == -EWOULDBLOCK) {
-      wait_until_writable();
-    } else if (result < 0) {
+    if (result < 0 && result != -EAGAIN && result != -EWOULDBLOCK)
       fail(beast::error_code(static_cast<int>(-result),
                              beast::system_category()));
-    } else {
-      sent_ += static_cast<std::size_t>(result);
-      bytes_taken_ += static_cast<uint64_t>(result);
-      if (backlog_bytes() > 0)
-        wait_until_writable(); // the kernel took part: it is full
-      else
-        release_sent();
-    }
-    if (!waiting_ && on_drained_)
-      std::exchange(on_drained_, nullptr)();
+    else if (backlog_bytes() > 0)
+      wait_until_writable(); // the kernel is full
+    else
+      release_sent();
+    notify_if_drained();
   }
 
   /// Hands the queue to the kernel until it is empty or the kernel is full.
   void flush() {
     for (;;) {
       if (sent_ == sending_.size()) {
-        std::string().swap(sending_); // an idle connection keeps no buffer
-        sent_ = 0;
+        release_sent();
         if (filling_.empty())
           return;
         sending_.swap(filling_); // whole frames only, in order
@@ -262,9 +255,14 @@ private:
                            fail(ec);
                          else
                            flush();
-                         if (!waiting_ && on_drained_)
-                           std::exchange(on_drained_, nullptr)();
+                         notify_if_drained();
                        });
+  }
+
+  /// Runs the when_drained() callback once nothing waits any more.
+  void notify_if_drained() {
+    if (!waiting_ && !in_batch_ && on_drained_)
+      std::exchange(on_drained_, nullptr)();
   }
 
   /// Turns the frame held for the batch into queued bytes (another frame

@@ -33,15 +33,13 @@ bool is_valid_close_code(uint16_t code) {
 std::optional<ws_event> ws_reader::next(std::string_view& in) {
   while (!over_ && !in.empty()) {
     if (!in_payload_) {
-      // Header bytes, one at a time until its length is known, then the rest.
+      // The first two bytes, which give the header's length, then the rest.
       auto want = header_bytes_ < 2 ? 2 : header_length(header_[1]);
       auto take = std::min(want - header_bytes_, in.size());
       std::copy_n(in.data(), take, header_ + header_bytes_);
       header_bytes_ += static_cast<uint8_t>(take);
       in.remove_prefix(take);
-      if (header_bytes_ == 2 && header_length(header_[1]) > 2)
-        continue;
-      if (header_bytes_ < want)
+      if (header_bytes_ < 2 || header_bytes_ < header_length(header_[1]))
         continue;
       if (auto ev = on_header())
         return ev;

@@ -30,7 +30,7 @@ read_until(raw_socket& sock, std::string& bytes, uint8_t opcode,
       if (skipped)
         skipped->push_back(*f);
     }
-    bytes += sock.recv_until("\x01\x02\x03 never", 100ms);
+    bytes += sock.recv_some(100ms);
   }
   return std::nullopt;
 }
@@ -97,7 +97,7 @@ TEST_CASE("a ping is answered with a pong carrying its payload, and a "
   auto deadline = std::chrono::steady_clock::now() + 5s;
   while (!has_message(before, "message", "in three pieces \xC3\xAB") &&
          std::chrono::steady_clock::now() < deadline) {
-    bytes += sock.recv_until("\x01\x02\x03 never", 100ms);
+    bytes += sock.recv_some(100ms);
     while (auto f = take_frame(bytes))
       before.push_back(*f);
   }
@@ -194,7 +194,7 @@ TEST_CASE("more bytes than one read takes: a 150 KB frame, then 300 KB of "
   std::size_t seen = 0;
   auto deadline = std::chrono::steady_clock::now() + 5s;
   while (seen < msgs.size() && std::chrono::steady_clock::now() < deadline) {
-    in += sock.recv_until("\x01\x02\x03 never", 100ms);
+    in += sock.recv_some(100ms);
     while (auto f = take_frame(in)) {
       auto j = nlohmann::json::parse(f->payload, nullptr, false);
       if (j.is_object() && j.value("type", "") == "message") {
