@@ -21,7 +21,7 @@
 
 namespace chat::net {
 
-class uring;
+class send_ring;
 
 /// A socket with bytes to hand to the kernel at the end of the batch.
 class batch_writer {
@@ -60,16 +60,23 @@ public:
   bool uses_io_uring() const noexcept;
 
   /// Whether io_uring works on this machine (the kernel or a seccomp filter
-  /// may refuse it).
+  /// may refuse it, or lack SENDMSG).
   static bool io_uring_works();
+
+  /// The context this batch's thread runs: sockets of other contexts must
+  /// not join it (their handlers may run on other threads).
+  boost::asio::io_context& context() const noexcept { return ioc_; }
 
   ~write_batch();
   write_batch(const write_batch&) = delete;
   write_batch& operator=(const write_batch&) = delete;
 
 private:
-  write_batch(std::atomic<uint64_t>* syscalls, bool io_uring);
+  write_batch(boost::asio::io_context& ioc, std::atomic<uint64_t>* syscalls,
+              bool io_uring);
   void flush();
+  /// Sends the chunk's `n` prepared messages; fills results_.
+  void send_chunk(unsigned n);
 
   struct entry {
     std::shared_ptr<void> owner;
@@ -83,7 +90,8 @@ private:
   std::vector<iovec> iovecs_; // two per writer
   std::vector<msghdr> messages_;
   std::vector<long> results_;
-  std::unique_ptr<uring> ring_;
+  boost::asio::io_context& ioc_;
+  std::unique_ptr<send_ring> ring_;
   std::atomic<uint64_t>* syscalls_;
 };
 

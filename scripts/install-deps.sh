@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(g++ cmake make ccache libcaf-dev libboost1.81-dev nlohmann-json3-dev)
+packages=(g++ cmake make ccache libcaf-dev libboost1.81-dev nlohmann-json3-dev
+  liburing-dev)
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(catch2 chromium)
   command -v node >/dev/null && command -v npm >/dev/null ||
