@@ -14,6 +14,42 @@ decode_error bad_request(std::string detail) {
   return {error_code::bad_request, std::move(detail)};
 }
 
+/// Whether no array or object in `text` lies deeper than `max` levels
+/// (brackets inside strings do not count). Not a validator: the parser
+/// judges the rest.
+bool nesting_within(std::string_view text, std::size_t max) {
+  std::size_t depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i; // the escaped character cannot end the string
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max)
+        return false;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return true;
+}
+
+/// A private message's target: a user name by the login rules, or an
+/// error (a name nobody can log in with is nobody's).
+std::optional<decode_error> check_target(const std::string& to,
+                                         const char* field) {
+  if (is_valid_name(to))
+    return std::nullopt;
+  return decode_error{error_code::unknown_user,
+                      std::string{"'"} + field +
+                          "' is not a valid user name, so nobody has it"};
+}
+
 /// Reads a required string field; sets `err` if it is missing or not a string.
 std::optional<std::string> required_string(const json& obj, const char* key,
                                            std::optional<decode_error>& err) {
@@ -83,12 +119,21 @@ decoded decode_message(const json& obj, std::size_t max_code_points,
     return *err;
   if (!to || to->empty())
     return request{say_request{std::move(*msg), std::nullopt}};
+  if (auto e = check_target(*to, "to_user"))
+    return *e;
   return request{whisper_request{std::move(*to), std::move(*msg)}};
 }
 
 } // namespace
 
 decoded decode(std::string_view text, std::size_t max_msg_code_points) {
+  // Before parsing: nlohmann parses and frees iteratively, but copies and
+  // dumps recursively, so a deep value (a ping's id) would overflow the
+  // stack later on.
+  if (!nesting_within(text, max_nesting))
+    return decode_error{error_code::bad_json, "JSON nested deeper than " +
+                                                  std::to_string(max_nesting) +
+                                                  " levels"};
   auto obj = json::parse(text, nullptr, false);
   if (obj.is_discarded() || !obj.is_object())
     return decode_error{error_code::bad_json, "a frame must be a JSON object"};
@@ -107,6 +152,8 @@ decoded decode(std::string_view text, std::size_t max_msg_code_points) {
       return *err;
     if (to->empty())
       return bad_request("field 'to' must name a user");
+    if (auto e = check_target(*to, "to"))
+      return *e;
     auto msg = required_string(obj, "msg", err);
     if (err)
       return *err;

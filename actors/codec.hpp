@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "actors/metrics.hpp"
+#include "actors/protocol.hpp"
 
 namespace chat::codec {
 
@@ -53,6 +53,9 @@ struct decode_error {
 using request = std::variant<say_request, whisper_request, join_request,
                              users_request, ping_request>;
 using decoded = std::variant<request, decode_error>;
+
+/// Deepest nesting of arrays and objects a client frame may have.
+constexpr std::size_t max_nesting = 32;
 
 /// Decodes one client text frame. `max_msg_code_points` bounds `msg`.
 decoded decode(std::string_view text, std::size_t max_msg_code_points);

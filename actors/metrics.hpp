@@ -11,38 +11,9 @@
 #include <cstdint>
 #include <string>
 
+#include "actors/protocol.hpp"
+
 namespace chat {
-
-/// Every `error` frame code of PROTOCOL.md.
-enum class error_code : uint8_t {
-  bad_json,
-  bad_request,
-  unknown_user,
-  too_long,
-  rate_limited,
-  unsupported,
-  bad_username,
-  name_taken,
-  count_
-};
-const char* to_string(error_code c);
-
-/// Why a WebSocket connection ended (the `reason` label of
-/// chat_disconnects_total).
-enum class disconnect_reason : uint8_t {
-  client_close,   // the client sent a close frame
-  reset,          // EOF or TCP reset without a close frame
-  timeout,        // heartbeat: no traffic within the timeout
-  too_big,        // frame over the size limit (1009)
-  bad_utf8,       // invalid UTF-8 in a text frame (1007)
-  protocol_error, // a frame RFC 6455 forbids (1002)
-  slow_consumer,  // unsent backlog over the limit (1008)
-  refused,        // login refused (bad_username, name_taken)
-  shutdown,       // server stopping (1001)
-  server_error,   // the session actor failed (1011)
-  count_
-};
-const char* to_string(disconnect_reason r);
 
 /// Steady-clock nanoseconds: the time base of frame arrival and latency.
 inline int64_t steady_now_ns() {

@@ -35,6 +35,7 @@ using room_empty_atom = caf::atom_constant<caf::atom("room_empty")>;
 using close_room_atom = caf::atom_constant<caf::atom("close_room")>;
 using ready_atom = caf::atom_constant<caf::atom("ready")>;
 using trace_atom = caf::atom_constant<caf::atom("trace")>;
+using ws_close_atom = caf::atom_constant<caf::atom("ws_close")>;
 
 // -- message types
 // -------------------------------------------------------------
@@ -93,6 +94,48 @@ inline bool is(const caf::error& err, chat_errc code) {
          err.code() == static_cast<uint8_t>(code);
 }
 
+/// Every `error` frame code of PROTOCOL.md.
+enum class error_code : uint8_t {
+  bad_json,
+  bad_request,
+  unknown_user,
+  too_long,
+  rate_limited,
+  unsupported,
+  bad_username,
+  name_taken,
+  unavailable, // the room failed or moved before the message was delivered
+  count_
+};
+const char* to_string(error_code c);
+
+/// WebSocket close codes the server sends (RFC 6455 section 7.4.1).
+namespace close_code {
+constexpr uint16_t going_away = 1001;
+constexpr uint16_t protocol_error = 1002;
+constexpr uint16_t bad_payload = 1007; // invalid UTF-8
+constexpr uint16_t policy = 1008;      // login refused, slow consumer
+constexpr uint16_t too_big = 1009;
+constexpr uint16_t internal_error = 1011;
+} // namespace close_code
+
+/// Why a WebSocket connection ended (the `reason` label of
+/// chat_disconnects_total).
+enum class disconnect_reason : uint8_t {
+  client_close,   // the client sent a close frame
+  reset,          // EOF or TCP reset without a close frame
+  timeout,        // heartbeat: no traffic within the timeout
+  too_big,        // frame over the size limit (1009)
+  bad_utf8,       // invalid UTF-8 in a text frame (1007)
+  protocol_error, // a frame RFC 6455 forbids (1002)
+  slow_consumer,  // unsent backlog over the limit (1008)
+  refused,        // login refused (bad_username, name_taken)
+  shutdown,       // server stopping (1001)
+  server_error,   // the session actor failed (1011)
+  count_
+};
+const char* to_string(disconnect_reason r);
+
 // -- the connection edge (implemented by net/) --------------------------------
 
 /// The connection a session writes to. Implementations must be callable from
@@ -101,25 +144,30 @@ inline bool is(const caf::error& err, chat_errc code) {
 class outbound {
 public:
   virtual ~outbound() = default;
-  /// Queues one text frame.
-  virtual void send(frame f) = 0;
-  /// Sends a close frame with `code` after everything queued, then ends.
-  virtual void close(uint16_t code, std::string reason) = 0;
+  /// Queues one text frame. False if the connection takes no more frames:
+  /// it is closing or gone, or its client does not read (slow consumer).
+  virtual bool send(frame f) = 0;
+  /// Sends a close frame with `code` and `reason` after everything queued,
+  /// then ends; `why` is what chat_disconnects_total counts.
+  virtual void close(uint16_t code, std::string reason,
+                     disconnect_reason why) = 0;
+  /// The session took a client frame (text of `payload_bytes`, 0 for a
+  /// binary frame) out of its mailbox: the connection reads on while few
+  /// enough bytes wait there.
+  virtual void consumed(std::size_t payload_bytes) = 0;
 };
 
 /// A session's connection, as rooms and peers hold it: they write chat
 /// frames straight to it, one hop, without a detour through the session's
-/// mailbox. Never keeps the connection alive. Local to one process: a later
-/// multi-node design must route remote members through their sessions.
+/// mailbox. Never keeps the connection alive. Local to one process: remote
+/// members are reached through their node's room mirror.
 struct connection_ref {
   std::weak_ptr<outbound> out;
 
-  /// Sends `f` if the connection still exists; false otherwise.
+  /// Sends `f` if the connection still takes frames; false otherwise.
   bool send(const frame& f) const {
-    if (auto conn = out.lock()) {
-      conn->send(f);
-      return true;
-    }
+    if (auto conn = out.lock())
+      return conn->send(f);
     return false;
   }
   bool same(const connection_ref& other) const {
@@ -148,13 +196,17 @@ namespace chat {
 ///  (ws_text, text, arrival_ns)  client text frame; arrival_ns is steady-clock
 ///                               nanoseconds when the frame was read
 ///  (ws_binary, arrival_ns)      client binary frame (refused: `unsupported`)
+///  (ws_close, code, reason, why)  the client's stream ended: it sent a
+///        close frame, or a frame RFC 6455 forbids. Queued behind the
+///        frames before it, so their replies leave first; then the session
+///        closes with `code` and ends
 ///  (ws_down, reason)            the connection is gone; the session ends
 ///  (shutdown)                   the server stops: close with 1001
-using session_actor =
-    caf::typed_actor<caf::reacts_to<ws_text_atom, std::string, int64_t>,
-                     caf::reacts_to<ws_binary_atom, int64_t>,
-                     caf::reacts_to<ws_down_atom, std::string>,
-                     caf::reacts_to<shutdown_atom>>;
+using session_actor = caf::typed_actor<
+    caf::reacts_to<ws_text_atom, std::string, int64_t>,
+    caf::reacts_to<ws_binary_atom, int64_t>,
+    caf::reacts_to<ws_close_atom, uint16_t, std::string, disconnect_reason>,
+    caf::reacts_to<ws_down_atom, std::string>, caf::reacts_to<shutdown_atom>>;
 
 /// What a room needs of its owner (the registry).
 ///  (room_empty, room)           the last member left; the owner may close it

@@ -4,6 +4,7 @@
 
 #include "actors/codec.hpp"
 #include "actors/log.hpp"
+#include "actors/token_bucket.hpp"
 #include "actors/validate.hpp"
 
 namespace chat {
@@ -13,11 +14,6 @@ namespace {
 /// How often a session asks again for a room that closed under it.
 constexpr int join_attempts = 5;
 
-/// WebSocket close codes (RFC 6455).
-constexpr uint16_t close_going_away = 1001;
-constexpr uint16_t close_policy = 1008;
-constexpr uint16_t close_internal_error = 1011;
-
 struct session_state {
   static inline const char* name = "session";
   registry_actor registry;
@@ -26,8 +22,7 @@ struct session_state {
   context* ctx = nullptr;
   room_actor room;
   std::string room_name;
-  double tokens = 0;
-  int64_t last_refill_ns = 0;
+  token_bucket bucket{0, 0};
 
   void send(std::string text) {
     if (auto conn = out.lock())
@@ -39,27 +34,21 @@ struct session_state {
     send(codec::encode_error(code, detail));
   }
 
-  void close(uint16_t code, std::string reason) {
+  void close(uint16_t code, std::string reason, disconnect_reason why) {
     if (auto conn = out.lock())
-      conn->close(code, std::move(reason));
+      conn->close(code, std::move(reason), why);
+  }
+
+  /// The session took a client frame of `bytes` out of its mailbox.
+  void consumed(std::size_t bytes) {
+    if (auto conn = out.lock())
+      conn->consumed(bytes);
   }
 
   /// Trace line: this session handled `msg` from `from`. Only if tracing.
   void traced(std::string from, std::string msg, uint64_t id = 0,
               int64_t ts_ns = steady_now_ns()) const {
     ctx->trace(std::move(from), "session:" + user, std::move(msg), id, ts_ns);
-  }
-
-  /// Token bucket over every client frame, timed by arrival.
-  bool take_token(int64_t arrival_ns) {
-    auto elapsed = std::max<int64_t>(0, arrival_ns - last_refill_ns);
-    last_refill_ns = std::max(last_refill_ns, arrival_ns);
-    tokens = std::min(ctx->lim.rate_burst,
-                      tokens + elapsed * 1e-9 * ctx->lim.rate_per_second);
-    if (tokens < 1)
-      return false;
-    tokens -= 1;
-    return true;
   }
 };
 
@@ -103,7 +92,8 @@ void trace_in(session_ptr self, const char* from, const char* msg,
 /// Refuses the login: error frame, close 1008, end.
 void refuse(session_ptr self, error_code code, std::string_view detail) {
   self->state.send_error(code, detail);
-  self->state.close(close_policy, to_string(code));
+  self->state.close(close_code::policy, to_string(code),
+                    disconnect_reason::refused);
   self->quit();
 }
 
@@ -138,7 +128,8 @@ void join_members(session_ptr self, room_actor room, std::string name,
             }
             log::error("session " + self->state.user + ": cannot join room " +
                        name + ": " + self->system().render(err));
-            self->state.close(close_internal_error, "cannot join room");
+            self->state.close(close_code::internal_error, "cannot join room",
+                              disconnect_reason::server_error);
             self->quit();
           });
 }
@@ -211,6 +202,11 @@ void on_say(session_ptr self, codec::say_request& req, int64_t arrival_ns) {
             trace_in(self, "room:", self->state.room_name, "publish_error");
             log::warn("session " + self->state.user +
                       ": publish failed: " + self->system().render(err));
+            // The room failed (or moved) before it took the message: it
+            // reached nobody, and the client hears so.
+            self->state.send_error(error_code::unavailable,
+                                   "the room restarted before the message "
+                                   "was delivered; send it again");
           });
 }
 
@@ -230,9 +226,15 @@ void on_whisper(session_ptr self, codec::whisper_request& req,
             auto f = frame::make(codec::encode(codec::chat_message{
                 id, codec::now_ms(), st.user, to, "", msg}));
             // Straight to both connections: anything a room queued for
-            // either of them before our lookup reply stays ahead.
+            // either of them before our lookup reply stays ahead. A peer
+            // that is leaving takes nothing: then the sender hears so.
             connection_ref own{st.out};
             bool to_peer = peer.send(f);
+            if (!to_peer) {
+              st.send_error(error_code::unknown_user,
+                            "no user '" + to + "' is logged in");
+              return;
+            }
             bool to_self = !peer.same(own) && own.send(f);
             uint64_t copies = (to_peer ? 1 : 0) + (to_self ? 1 : 0);
             if (st.ctx->tracing()) {
@@ -251,12 +253,11 @@ void on_whisper(session_ptr self, codec::whisper_request& req,
           [self, to = req.to, arrival_ns](caf::error& err) {
             trace_frame(self, arrival_ns);
             trace_in(self, "registry", "lookup_error");
-            if (is(err, chat_errc::unknown_user))
-              self->state.send_error(error_code::unknown_user,
-                                     "no user '" + to + "' is logged in");
-            else
+            if (!is(err, chat_errc::unknown_user))
               log::warn("session: lookup failed: " +
                         self->system().render(err));
+            self->state.send_error(error_code::unknown_user,
+                                   "no user '" + to + "' is logged in");
           });
 }
 
@@ -283,7 +284,7 @@ void on_users(session_ptr self, codec::users_request& req) {
 
 void on_text(session_ptr self, std::string& text, int64_t arrival_ns) {
   auto& st = self->state;
-  if (!st.take_token(arrival_ns)) {
+  if (!st.bucket.take(arrival_ns)) {
     trace_frame(self, arrival_ns);
     st.send_error(error_code::rate_limited,
                   "more than the allowed frames per second; frame dropped");
@@ -348,17 +349,18 @@ session_actor::behavior_type session_impl(session_ptr self,
   st.out = out;
   st.user = std::move(user);
   st.ctx = ctx;
-  st.tokens = ctx->lim.rate_burst;
-  st.last_refill_ns = 0;
+  st.bucket = token_bucket{ctx->lim.rate_per_second, ctx->lim.rate_burst};
   // However the session ends abnormally, its connection learns it.
   self->attach_functor([out](const caf::error& reason) {
     if (!reason)
       return;
     if (auto conn = out.lock()) {
       if (reason == caf::exit_reason::user_shutdown)
-        conn->close(close_going_away, "server shutting down");
+        conn->close(close_code::going_away, "server shutting down",
+                    disconnect_reason::shutdown);
       else
-        conn->close(close_internal_error, "internal error");
+        conn->close(close_code::internal_error, "internal error",
+                    disconnect_reason::server_error);
     }
   });
   self->set_down_handler([self](caf::down_msg& dm) {
@@ -381,19 +383,30 @@ session_actor::behavior_type session_impl(session_ptr self,
   return {
       [self](ws_text_atom, std::string& text, int64_t arrival_ns) {
         count(self);
+        self->state.consumed(text.size());
         on_text(self, text, arrival_ns);
       },
       [self](ws_binary_atom, int64_t arrival_ns) {
         count(self);
         trace_frame(self, arrival_ns);
         auto& st = self->state;
-        if (!st.take_token(arrival_ns))
+        st.consumed(0);
+        if (!st.bucket.take(arrival_ns))
           st.send_error(error_code::rate_limited,
                         "more than the allowed frames per second; frame "
                         "dropped");
         else
           st.send_error(error_code::unsupported,
                         "binary frames are not supported; send JSON text");
+      },
+      [self](ws_close_atom, uint16_t code, std::string& reason,
+             disconnect_reason why) {
+        count(self);
+        trace_in(self, "conn:", self->state.user, "ws_close");
+        // Every frame before the client's close (or its broken frame) is
+        // answered by now: the replies are queued ahead of our close.
+        self->state.close(code, std::move(reason), why);
+        self->quit();
       },
       [self](ws_down_atom, const std::string&) {
         count(self);
@@ -403,7 +416,8 @@ session_actor::behavior_type session_impl(session_ptr self,
       [self](shutdown_atom) {
         count(self);
         trace_in(self, "registry", "shutdown");
-        self->state.close(close_going_away, "server shutting down");
+        self->state.close(close_code::going_away, "server shutting down",
+                          disconnect_reason::shutdown);
       },
   };
 }

@@ -46,10 +46,12 @@ BENCHMARK(encode_message);
 class counting_connection : public chat::outbound {
 public:
   explicit counting_connection(std::atomic<uint64_t>& n) : n_(n) {}
-  void send(chat::frame) override {
+  bool send(chat::frame) override {
     n_.fetch_add(1, std::memory_order_relaxed);
+    return true;
   }
-  void close(uint16_t, std::string) override {}
+  void close(uint16_t, std::string, chat::disconnect_reason) override {}
+  void consumed(std::size_t) override {}
 
 private:
   std::atomic<uint64_t>& n_;
@@ -59,6 +61,8 @@ chat::session_actor::behavior_type idle_session(chat::session_actor::pointer) {
   return {
       [](chat::ws_text_atom, const std::string&, int64_t) {},
       [](chat::ws_binary_atom, int64_t) {},
+      [](chat::ws_close_atom, uint16_t, const std::string&,
+         chat::disconnect_reason) {},
       [](chat::ws_down_atom, const std::string&) {},
       [](chat::shutdown_atom) {},
   };

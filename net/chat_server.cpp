@@ -10,8 +10,8 @@
 #include <malloc.h>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "actors/log.hpp"
 #include "actors/registry.hpp"
@@ -72,14 +72,16 @@ void trim_heap_every_second(boost::asio::steady_timer& timer) {
 // Member order is start-up order; destruction runs in reverse. The I/O
 // contexts are destroyed before the actor system (connections hold session
 // handles), and only after every actor is done (actors post to connections).
+// The server context outlives the contexts: handlers still queued in a
+// stopped context own connections, whose destructors reach it.
 // One context per I/O thread: a connection's handlers all run on one thread,
 // whose write batch gathers its sockets' writes.
 struct chat_server::impl {
   chat::context ctx;
   caf::actor_system_config cfg;
   std::optional<caf::actor_system> sys;
+  std::unique_ptr<server_context> srv;
   std::vector<std::unique_ptr<boost::asio::io_context>> iocs;
-  std::optional<server_context> srv;
   std::shared_ptr<listener> acceptor;
   std::optional<boost::asio::steady_timer> heap_trim;
   std::vector<std::thread> io_threads;
@@ -104,7 +106,8 @@ chat_server::chat_server(const server_options& opts)
     log::info("tracing messages between actors to " + opts.trace_file);
   }
   auto registry = spawn_registry(*d.sys, d.ctx);
-  d.srv.emplace(d.ctx, *d.sys, registry, opts.www);
+  d.srv = std::make_unique<server_context>(d.ctx, *d.sys, registry, opts.www,
+                                           opts.allowed_origins);
   try {
     boost::asio::ip::tcp::endpoint endpoint{
         boost::asio::ip::make_address(opts.bind), opts.port};

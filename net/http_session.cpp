@@ -8,7 +8,6 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/websocket/rfc6455.hpp>
 
 #include "net/beast.hpp"
 #include "net/percent.hpp"
@@ -62,38 +61,52 @@ private:
     auto req = parser_->release();
     std::string_view target = req.target();
     if (target.substr(0, ws_prefix.size()) == ws_prefix) {
-      if (!websocket::is_upgrade(req)) {
-        send(plain(http::status::upgrade_required,
-                   "this endpoint speaks WebSocket\n", req.version(),
-                   req.keep_alive()));
-        return;
-      }
-      if (req[http::field::sec_websocket_version] != "13") {
-        auto res = plain(http::status::upgrade_required,
-                         "this server speaks WebSocket version 13\n",
-                         req.version(), false);
-        res.set(http::field::sec_websocket_version, "13");
-        send(std::move(res));
-        return;
-      }
-      auto key = req[http::field::sec_websocket_key];
-      if (!is_valid_ws_key(key) || req[http::field::host].empty()) {
-        send(plain(http::status::bad_request,
-                   "a WebSocket upgrade needs Host and a valid "
-                   "Sec-WebSocket-Key\n",
-                   req.version(), false));
-        return;
-      }
-      auto name = target.substr(ws_prefix.size());
-      name = name.substr(0, name.find_first_of("?#"));
-      // A malformed escape is an invalid name; the session refuses it.
-      auto user = percent_decode(name).value_or(std::string{});
-      stream_.expires_never();
-      start_websocket(stream_.release_socket(), std::move(slot_), key,
-                      std::move(user), srv_);
+      upgrade(req);
       return;
     }
     send(route(req));
+  }
+
+  /// Upgrades to a WebSocket if every check of ws_upgrade.hpp passes, else
+  /// answers why not and ends the connection.
+  void upgrade(http::request<http::string_body>& req) {
+    auto field = [&](http::field f) -> std::optional<std::string_view> {
+      auto it = req.find(f);
+      if (it == req.end())
+        return std::nullopt;
+      return std::string_view{it->value()};
+    };
+    upgrade_request up;
+    up.method = req.method_string();
+    up.http_version = req.version();
+    up.upgrade = field(http::field::upgrade).value_or("");
+    up.connection = field(http::field::connection).value_or("");
+    up.ws_version = field(http::field::sec_websocket_version);
+    up.ws_key = field(http::field::sec_websocket_key).value_or("");
+    up.host = field(http::field::host).value_or("");
+    up.origin = field(http::field::origin);
+    auto verdict = check_upgrade(up, srv_.origins, srv_.draining.load());
+    if (verdict != upgrade_verdict::accept) {
+      auto refusal = refusal_of(verdict);
+      auto res = plain(static_cast<http::status>(refusal.status),
+                       std::move(refusal.body), req.version(), false);
+      for (auto& [name, value] : refusal.headers)
+        res.set(name, value);
+      send(std::move(res));
+      return;
+    }
+    std::string_view target = req.target();
+    auto name = target.substr(ws_prefix.size());
+    name = name.substr(0, name.find_first_of("?#"));
+    // A malformed escape is an invalid name; the session refuses it.
+    auto user = percent_decode(name).value_or(std::string{});
+    // Bytes the client sent after its request (frames it did not wait to
+    // send) were read with it: they belong to the WebSocket.
+    auto early = buffer_.data();
+    std::string pipelined(static_cast<const char*>(early.data()), early.size());
+    stream_.expires_never();
+    start_websocket(stream_.release_socket(), std::move(slot_), up.ws_key,
+                    std::move(user), std::move(pipelined), srv_);
   }
 
   response route(const http::request<http::string_body>& req) {

@@ -138,6 +138,13 @@ std::vector<flag> all_flags() {
        "open connections; past it new ones get 503 (0: open-files limit "
        "minus a margin)",
        "0", limit(&limits::max_connections, 0, 1e9)},
+      {"allowed-origins", "LIST",
+       "comma list of origins (https://host[:port]) whose pages may open a "
+       "WebSocket besides this server's own; * allows any",
+       "none",
+       [](server_options& o, const std::string& v) {
+         return o.allowed_origins.parse(v);
+       }},
       {"trace", "FILE",
        "write one JSON line per message between actors to FILE (truncated)",
        "off",

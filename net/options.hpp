@@ -7,6 +7,7 @@
 
 #include "actors/limits.hpp"
 #include "actors/log.hpp"
+#include "net/ws_upgrade.hpp"
 
 namespace chat::net {
 
@@ -27,6 +28,8 @@ struct server_options {
   /// (`--io-uring off`: one send() per socket, for comparison).
   bool io_uring = true;
   log::level log_level = log::level::info;
+  /// Origins besides the server's own whose pages may open a WebSocket.
+  origin_policy allowed_origins;
   /// The message trace file (`--trace`); empty: no trace.
   std::string trace_file;
   limits lim;

@@ -7,19 +7,23 @@
 
 #include "actors/context.hpp"
 #include "actors/protocol.hpp"
+#include "net/ws_upgrade.hpp"
 
 namespace chat::net {
 
 struct server_context {
   server_context(chat::context& chat_ctx, caf::actor_system& sys,
-                 registry_actor reg, std::filesystem::path www)
+                 registry_actor reg, std::filesystem::path www,
+                 origin_policy allowed_origins)
       : chat(chat_ctx), system(sys), registry(std::move(reg)),
-        www_root(std::move(www)) {}
+        www_root(std::move(www)), origins(std::move(allowed_origins)) {}
 
   chat::context& chat;
   caf::actor_system& system;
   registry_actor registry;
   std::filesystem::path www_root;
+  /// Pages of which origins may open a WebSocket (`--allowed-origins`).
+  origin_policy origins;
   /// Set once at shutdown: /healthz answers 503 and keep-alive ends.
   std::atomic<bool> draining{false};
   /// Open TCP connections, counted by connection_slot.

@@ -1,5 +1,6 @@
-// WebSocket frames (RFC 6455): opcodes and close codes, and server-to-client
-// headers and close payloads for the batching socket. No I/O, no Beast.
+// WebSocket frames (RFC 6455): opcodes, and server-to-client headers and
+// close payloads for the batching socket. No I/O, no Beast. The close codes
+// live with the rest of the wire codes in actors/protocol.hpp.
 #pragma once
 
 #include <cstddef>
@@ -16,14 +17,6 @@ constexpr uint8_t op_binary = 0x2;
 constexpr uint8_t op_close = 0x8;
 constexpr uint8_t op_ping = 0x9;
 constexpr uint8_t op_pong = 0xA;
-
-// Close codes the server sends (section 7.4.1).
-constexpr uint16_t close_going_away = 1001;
-constexpr uint16_t close_protocol_error = 1002;
-constexpr uint16_t close_bad_payload = 1007; // invalid UTF-8
-constexpr uint16_t close_policy = 1008;
-constexpr uint16_t close_too_big = 1009;
-constexpr uint16_t close_internal_error = 1011;
 
 /// Writes the header of one unfragmented, unmasked (server to client) frame
 /// of `payload_bytes` into `out`; returns its length (2, 4 or 10).

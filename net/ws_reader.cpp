@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "actors/protocol.hpp"
 #include "actors/validate.hpp"
 #include "net/ws_frame.hpp"
 
@@ -9,7 +10,8 @@ namespace chat::net {
 
 namespace {
 
-using namespace ws_frame; // opcodes and close codes
+using namespace ws_frame; // opcodes
+using namespace close_code;
 
 constexpr std::size_t max_control_payload = 125;
 
@@ -68,46 +70,48 @@ std::optional<ws_event> ws_reader::on_header() {
   fin_ = header_[0] & 0x80;
   opcode_ = header_[0] & 0x0f;
   if (header_[0] & 0x70)
-    return fail(close_protocol_error); // no extension was negotiated
+    return fail(protocol_error); // no extension was negotiated
   if (!(header_[1] & 0x80))
-    return fail(close_protocol_error); // clients must mask (section 5.1)
+    return fail(protocol_error); // clients must mask (section 5.1)
   uint64_t length = header_[1] & 0x7f;
   std::size_t at = 2;
   if (length == 126) {
     length = (uint64_t{header_[2]} << 8) | header_[3];
     at = 4;
     if (length < 126)
-      return fail(close_protocol_error); // not the shortest form
+      return fail(protocol_error); // not the shortest form
   } else if (length == 127) {
     length = 0;
     for (int i = 0; i < 8; ++i)
       length = (length << 8) | header_[2 + i];
     at = 10;
     if (length >> 63 || length <= 0xffff)
-      return fail(close_protocol_error);
+      return fail(protocol_error);
   }
   std::copy_n(header_ + at, 4, mask_);
 
   bool control = opcode_ & 0x8;
   if (control) {
     if (opcode_ != op_close && opcode_ != op_ping && opcode_ != op_pong)
-      return fail(close_protocol_error);
+      return fail(protocol_error);
     if (!fin_ || length > max_control_payload)
-      return fail(close_protocol_error); // control frames are never split
+      return fail(protocol_error); // control frames are never split
     control_.clear();
   } else {
     if (opcode_ != op_continuation && opcode_ != op_text &&
         opcode_ != op_binary)
-      return fail(close_protocol_error);
+      return fail(protocol_error);
     // A continuation needs a message to continue; a new message must wait
     // for the previous one to end.
     if ((opcode_ == op_continuation) != (message_opcode_ != 0))
-      return fail(close_protocol_error);
+      return fail(protocol_error);
     if (length > max_message_ - message_.size())
-      return fail(close_too_big);
+      return fail(too_big);
     if (opcode_ != op_continuation)
       message_opcode_ = opcode_;
-    message_.reserve(message_.size() + static_cast<std::size_t>(length));
+    // No reserve from the header: a client that sends a header and then
+    // trickles its payload must not pin max-frame bytes for nothing. The
+    // message grows with the bytes that really arrive.
   }
   in_payload_ = true;
   payload_left_ = length;
@@ -129,14 +133,14 @@ std::optional<ws_event> ws_reader::on_frame_end() {
     if (control_.empty())
       return ws_event{ws_event::close, {}, 0};
     if (control_.size() == 1)
-      return fail(close_protocol_error);
+      return fail(protocol_error);
     auto code = static_cast<uint16_t>((static_cast<uint8_t>(control_[0]) << 8) |
                                       static_cast<uint8_t>(control_[1]));
     if (!is_valid_close_code(code))
-      return fail(close_protocol_error);
+      return fail(protocol_error);
     auto reason = control_.substr(2);
     if (!utf8_length(reason))
-      return fail(close_bad_payload);
+      return fail(bad_payload);
     return ws_event{ws_event::close, std::move(reason), code};
   }
   default:
@@ -149,7 +153,7 @@ std::optional<ws_event> ws_reader::on_frame_end() {
   ws_event ev{kind, std::move(message_)};
   message_ = std::string();
   if (kind == ws_event::text && !utf8_length(ev.payload))
-    return fail(close_bad_payload);
+    return fail(bad_payload);
   return ev;
 }
 

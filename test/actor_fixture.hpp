@@ -26,12 +26,15 @@ using json = nlohmann::json;
 /// Records the frames and the close a session sends to its connection.
 class fake_connection : public chat::outbound {
 public:
-  void send(chat::frame f) override {
+  bool send(chat::frame f) override {
     std::lock_guard<std::mutex> guard{mtx_};
     frames_.push_back(json::parse(f.str()));
     cv_.notify_all();
+    return true;
   }
-  void close(uint16_t code, std::string reason) override {
+  void consumed(std::size_t) override {}
+  void close(uint16_t code, std::string reason,
+             chat::disconnect_reason) override {
     std::lock_guard<std::mutex> guard{mtx_};
     close_code_ = code;
     close_reason_ = std::move(reason);

@@ -19,6 +19,8 @@
 #include <catch2/catch.hpp>
 
 #include "net/batching_socket.hpp"
+#include "net/beast.hpp"
+#include "net/ws_frame.hpp"
 #include "net/write_batch.hpp"
 #include "net/ws_upgrade.hpp"
 

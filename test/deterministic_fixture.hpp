@@ -80,8 +80,12 @@ class recording_connection : public outbound {
 public:
   explicit recording_connection(std::shared_ptr<strings> tape)
       : tape_(std::move(tape)) {}
-  void send(frame f) override { tape_->push_back(summarize(f.str())); }
-  void close(uint16_t code, std::string) override {
+  bool send(frame f) override {
+    tape_->push_back(summarize(f.str()));
+    return true;
+  }
+  void consumed(std::size_t) override {}
+  void close(uint16_t code, std::string, disconnect_reason) override {
     tape_->push_back("close " + std::to_string(code));
   }
 

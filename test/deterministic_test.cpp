@@ -47,21 +47,22 @@ TEST_CASE_METHOD(deterministic_fixture,
     CHECK(ctx.stats.deliveries.load() == deliveries + 2);
   }
   SECTION("the lookup first, after alice's session ended and her connection "
-          "was destroyed: the frame is dropped, bob still gets his echo") {
+          "was destroyed: nobody takes the frame, and bob hears unknown_user "
+          "instead of an echo") {
     step(bob, "ws_text");   // lookup -> registry
     step(alice, "ws_down"); // her session ends: down -> registry, lobby
     alice.conn.reset();     // as the network layer frees it after the error
     CHECK(mailbox(registry) == strings{"lookup <- bob", "down_msg <- alice"});
     step(registry, "lookup <- bob"); // still listed: a dead connection ref
-    step(bob, "reply <- registry");  // alice's copy is dropped
-    CHECK(bob.take() == strings{"message bob->alice: psst"});
+    step(bob, "reply <- registry");  // alice's connection takes nothing
+    CHECK(bob.take() == strings{"error unknown_user"});
     step(registry, "down_msg <- alice");
     step(lobby, "down_msg <- alice");
     after_the_race();
     CHECK(alice.take().empty());
     CHECK(bob.take() == strings{"presence leave alice lobby"});
-    CHECK(ctx.stats.privates.load() == 1);
-    CHECK(ctx.stats.deliveries.load() == deliveries + 1);
+    CHECK(ctx.stats.privates.load() == 0);
+    CHECK(ctx.stats.deliveries.load() == deliveries);
   }
   SECTION("the lookup first, but the lobby announces alice's leave before "
           "the registry answers: bob sees her leave, then his echo") {

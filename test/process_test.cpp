@@ -15,105 +15,13 @@
 #include <unistd.h>
 
 #include "raw_socket.hpp"
+#include "server_process.hpp"
 #include "temp_dir.hpp"
 #include "ws_client.hpp"
 
 using namespace client;
 
-namespace {
-
-/// The server binary, started with `args`; its stderr is read for the
-/// `listening on` line.
-class server_process {
-public:
-  /// A non-zero `max_files` caps the child's open-files limit; a non-empty
-  /// `cwd` is the child's working directory.
-  explicit server_process(std::vector<std::string> args, rlim_t max_files = 0,
-                          const std::string& cwd = {}) {
-    int fds[2];
-    REQUIRE(::pipe(fds) == 0);
-    pid_ = ::fork();
-    REQUIRE(pid_ >= 0);
-    if (pid_ == 0) {
-      ::dup2(fds[1], STDERR_FILENO);
-      if (!cwd.empty() && ::chdir(cwd.c_str()) != 0)
-        ::_exit(126);
-      if (max_files) {
-        rlimit lim{max_files, max_files};
-        ::setrlimit(RLIMIT_NOFILE, &lim);
-      }
-      ::close(fds[0]);
-      std::vector<char*> argv{const_cast<char*>(ACTORCHAT_BINARY)};
-      for (auto& a : args)
-        argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(ACTORCHAT_BINARY, argv.data());
-      ::_exit(127);
-    }
-    ::close(fds[1]);
-    err_ = fds[0];
-  }
-  ~server_process() {
-    if (pid_ > 0 && !exited_) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-    ::close(err_);
-  }
-
-  /// Reads stderr until a line matches `pattern`; returns the whole output.
-  std::string read_until(const std::regex& pattern,
-                         std::chrono::milliseconds timeout = 10s) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!std::regex_search(output_, pattern)) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      deadline - std::chrono::steady_clock::now())
-                      .count();
-      pollfd p{err_, POLLIN, 0};
-      if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) <= 0)
-        break;
-      char buf[1024];
-      auto n = ::read(err_, buf, sizeof buf);
-      if (n <= 0)
-        break;
-      output_.append(buf, static_cast<std::size_t>(n));
-    }
-    return output_;
-  }
-
-  uint16_t port() {
-    std::smatch m;
-    auto out =
-        read_until(std::regex{"listening on http://127\\.0\\.0\\.1:(\\d+)"});
-    REQUIRE(std::regex_search(
-        out, m, std::regex{"listening on http://127\\.0\\.0\\.1:(\\d+)"}));
-    return static_cast<uint16_t>(std::stoi(m[1]));
-  }
-
-  void signal(int sig) { ::kill(pid_, sig); }
-
-  /// Waits for the exit; the exit status, or -1 on timeout.
-  int wait_exit(std::chrono::milliseconds timeout) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        exited_ = true;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      std::this_thread::sleep_for(10ms);
-    }
-    return -1;
-  }
-
-private:
-  pid_t pid_ = -1;
-  int err_ = -1;
-  bool exited_ = false;
-  std::string output_;
-};
-
-} // namespace
+using test::server_process;
 
 TEST_CASE("SIGTERM and SIGINT close every session with 1001 and exit 0 "
           "within 5 s",

@@ -10,11 +10,12 @@ namespace {
 
 /// A stand-in session: the room writes to its fake connection directly.
 /// (The unused argument avoids CAF 0.17's zero-argument spawn path, which
-/// UBSan reports: see shared notes, section 5.)
+/// UBSan reports: see test/ubsan.supp.)
 session_actor::behavior_type idle_session(session_actor::pointer, int) {
   return {
       [](ws_text_atom, const std::string&, int64_t) {},
       [](ws_binary_atom, int64_t) {},
+      [](ws_close_atom, uint16_t, const std::string&, disconnect_reason) {},
       [](ws_down_atom, const std::string&) {},
       [](shutdown_atom) {},
   };

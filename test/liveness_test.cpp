@@ -1,0 +1,170 @@
+// PROTOCOL.md "Hostile clients (v2)", liveness: only the client's own bytes
+// prove it is there. A client that reads nothing is closed within the
+// heartbeat timeout whatever the traffic; a slow reader that still answers
+// in time is kept while its backlog is under the bound.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "raw_socket.hpp"
+#include "test_server.hpp"
+#include "ws_client.hpp"
+
+using namespace test;
+using namespace client;
+using json = nlohmann::json;
+using steady = std::chrono::steady_clock;
+
+namespace {
+
+constexpr uint8_t op_ping = 0x9;
+constexpr uint8_t op_pong = 0xA;
+
+/// A client that reads `bytes_per_tick` every 100 ms and answers pings when
+/// it reaches them; counts chat messages and whether it saw a close.
+struct slow_reader {
+  raw_socket sock;
+  std::string bytes;
+  int messages = 0;
+  uint16_t close = 0;
+
+  slow_reader(uint16_t port, const std::string& name) : sock(port, 4096) {
+    sock.upgrade("/ws/" + name);
+  }
+
+  void tick() {
+    std::this_thread::sleep_for(100ms);
+    bytes += sock.recv_some(10ms);
+    while (auto f = take_frame(bytes)) {
+      if (f->opcode == op_close)
+        close = close_code(*f);
+      if (f->opcode == op_ping)
+        sock.send(ws_frame(op_pong, f->payload));
+      auto j = json::parse(f->payload, nullptr, false);
+      if (f->opcode == op_text && j.is_object() && j["type"] == "message")
+        ++messages;
+    }
+  }
+};
+
+} // namespace
+
+TEST_CASE("a reader so slow that it cannot answer a ping within the "
+          "heartbeat timeout is closed with 1008 slow consumer",
+          "[e2e][liveness]") {
+  test_server srv{[](auto& o) {
+    o.lim.heartbeat_timeout = 1s;
+    o.lim.rate_per_second = 1e6;
+    o.lim.rate_burst = 1e6;
+  }};
+  ws_client talker{srv.port(), "/ws/talker"};
+  talker.expect("welcome");
+  slow_reader reader{srv.port(), "reader"};
+  talker.expect("presence");
+  // 150 KB at once for a reader of 4 KB per 100 ms: about 4 s to reach the
+  // ping sent at 0.5 s of silence, far past the 1 s timeout. Its TCP keeps
+  // acknowledging all along: that proves nothing about the client.
+  const std::string payload(1000, 'p');
+  for (int i = 0; i < 150; ++i)
+    talker.send_json({{"msg", std::to_string(i) + payload}});
+  auto deadline = steady::now() + 15s;
+  while (reader.close == 0 && steady::now() < deadline)
+    reader.tick();
+  CHECK(reader.close == 1008);
+  CHECK(srv.metric("chat_disconnects_total{reason=\"slow_consumer\"}") == 1);
+  auto left = talker.expect("presence");
+  CHECK(left["event"] == "leave");
+}
+
+TEST_CASE("a slow reader that keeps up and answers pings in time is kept "
+          "while its backlog is under the bound",
+          "[e2e][liveness]") {
+  test_server srv{[](auto& o) {
+    o.lim.heartbeat_timeout = 1s;
+    o.lim.rate_per_second = 1e6;
+    o.lim.rate_burst = 1e6;
+  }};
+  ws_client talker{srv.port(), "/ws/talker"};
+  talker.expect("welcome");
+  slow_reader reader{srv.port(), "reader"};
+  talker.expect("presence");
+  // 10 KB/s for 5 s to a reader of 40 KB/s: behind at times, never for long.
+  const std::string payload(1000, 'p');
+  constexpr int sent = 50;
+  for (int i = 0; i < sent; ++i) {
+    talker.send_json({{"msg", std::to_string(i) + payload}});
+    reader.tick();
+  }
+  auto deadline = steady::now() + 5s;
+  while (reader.messages < sent && steady::now() < deadline)
+    reader.tick();
+  CHECK(reader.close == 0);
+  CHECK(reader.messages == sent);
+  CHECK(srv.metric("chat_disconnects_total{reason=\"timeout\"}") == 0);
+  CHECK(srv.metric("chat_disconnects_total{reason=\"slow_consumer\"}") == 0);
+}
+
+TEST_CASE("clients that finish the upgrade and then neither read nor write "
+          "are all closed within the heartbeat timeout plus 1 s while the "
+          "server is busy",
+          "[e2e][liveness]") {
+  constexpr auto timeout = 2s;
+  test_server srv{[&](auto& o) {
+    o.lim.heartbeat_timeout = timeout;
+    o.lim.rate_per_second = 1e6;
+    o.lim.rate_burst = 1e6;
+  }};
+  ws_client observer{srv.port(), "/ws/observer"};
+  observer.expect("welcome");
+  // Busy: a sequencer in the lobby and a flood in another room.
+  std::atomic<bool> stop{false};
+  std::thread busy{[&] {
+    ws_client seq{srv.port(), "/ws/sequencer"};
+    ws_client flood{srv.port(), "/ws/flood"};
+    seq.expect("welcome");
+    flood.expect("welcome");
+    flood.send_json({{"type", "join"}, {"room", "busy"}});
+    const std::string chunk(4000, 'f');
+    for (int i = 0; !stop; ++i) {
+      seq.send_json({{"msg", "tick " + std::to_string(i)}});
+      for (int k = 0; k < 5; ++k)
+        flood.send_json({{"msg", chunk}});
+      std::this_thread::sleep_for(50ms);
+      while (seq.recv(0ms) || flood.recv(0ms)) {
+      }
+    }
+  }};
+  constexpr int silent_count = 8;
+  std::vector<std::unique_ptr<raw_socket>> silent;
+  std::map<std::string, steady::time_point> silent_since;
+  for (int i = 0; i < silent_count; ++i) {
+    auto name = "silent" + std::to_string(i);
+    silent.push_back(std::make_unique<raw_socket>(srv.port()));
+    silent.back()->upgrade("/ws/" + name); // its last byte to the server
+    silent_since[name] = steady::now();
+  }
+  int closed_in_time = 0;
+  auto deadline = steady::now() + timeout + 5s;
+  while (!silent_since.empty() && steady::now() < deadline) {
+    auto f = observer.recv(100ms);
+    if (!f || (*f)["type"] != "presence" || (*f)["event"] != "leave")
+      continue;
+    auto it = silent_since.find((*f)["user"].get<std::string>());
+    if (it == silent_since.end())
+      continue;
+    auto took = steady::now() - it->second;
+    INFO((*f)["user"] << " closed after "
+                      << std::chrono::duration<double>(took).count() << " s");
+    CHECK(took <= timeout + 1s);
+    closed_in_time += took <= timeout + 1s ? 1 : 0;
+    silent_since.erase(it);
+  }
+  stop = true;
+  busy.join();
+  CHECK(silent_since.empty());
+  CHECK(closed_in_time == silent_count);
+}
