@@ -40,6 +40,12 @@ public:
     return header_bytes_ == 0 && !in_payload_ && message_opcode_ == 0;
   }
 
+  /// Heap bytes this reader holds for the message and control frame being
+  /// read: what a client costs between its frames.
+  std::size_t buffered_bytes() const noexcept {
+    return message_.capacity() + control_.capacity();
+  }
+
 private:
   std::optional<ws_event> on_header();
   std::optional<ws_event> on_frame_end();

@@ -196,6 +196,22 @@ TEST_CASE("ws_reader: a message of exactly the maximum is read, one byte "
   CHECK(failure(header, 65536) == 1009);
 }
 
+TEST_CASE("ws_reader: a header announcing a large payload costs nothing "
+          "until the payload arrives",
+          "[net][ws_reader]") {
+  ws_reader reader(65536);
+  auto frame = make_frame(std::string(60000, 'm'));
+  // The header (4 bytes, then the mask) and one payload byte: a client
+  // trickling its frame must not pin 60 KB.
+  std::string_view in(frame.data(), 9);
+  CHECK_FALSE(reader.next(in));
+  CHECK(reader.buffered_bytes() < 1024);
+  in = std::string_view(frame).substr(9);
+  auto ev = reader.next(in);
+  REQUIRE(ev);
+  CHECK(ev->payload.size() == 60000);
+}
+
 TEST_CASE("ws_reader: holds nothing between messages", "[net][ws_reader]") {
   ws_reader reader(65536);
   CHECK(reader.between_messages());
