@@ -1,15 +1,17 @@
 // What every actor of one server shares read-only or add-only: the limits,
-// the telemetry counters, the message id sequence and the trace switch. It
-// outlives the actor system. No actor decides anything from another actor's
-// writes here.
+// the node's name, the telemetry counters, the message id clock and the
+// trace switch. It outlives the actor system. No actor decides anything from
+// another actor's writes here (the id clock only ever moves forward).
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "actors/limits.hpp"
+#include "actors/message_ids.hpp"
 #include "actors/metrics.hpp"
 #include "actors/protocol.hpp"
 
@@ -23,12 +25,16 @@ struct context {
   /// actors run, so reading it needs no synchronisation.
   tracer_actor tracer;
 
-  /// Chat message ids: unique per server run and increasing. A room takes
-  /// one id per broadcast while fanning out, so its members see increasing
-  /// ids in the room's one order.
-  uint64_t next_message_id() {
-    return last_id_.fetch_add(1, std::memory_order_relaxed) + 1;
-  }
+  /// Chat message ids (see message_ids.hpp).
+  message_ids ids;
+  /// This node's name in logs, metrics and traces; empty for a single node.
+  std::string node_name;
+  /// A peer silent this long is dead (`--node-timeout`); requests to other
+  /// nodes give up after it, since a link that dies drops them silently.
+  std::chrono::milliseconds node_timeout{5000};
+
+  /// A new chat message id (see message_ids).
+  uint64_t next_message_id() { return ids.next(); }
 
   /// The whole cost of the trace when it is off: one pointer test. Callers
   /// build the names of a record only behind it:
@@ -48,9 +54,6 @@ struct context {
   void trace(std::vector<trace_record> records) const {
     caf::anon_send(tracer, trace_atom::value, std::move(records));
   }
-
-private:
-  std::atomic<uint64_t> last_id_{0};
 };
 
 } // namespace chat

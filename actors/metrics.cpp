@@ -16,6 +16,10 @@ const char* to_string(actor_kind k) {
     return "room";
   case actor_kind::session:
     return "session";
+  case actor_kind::mirror:
+    return "mirror";
+  case actor_kind::node:
+    return "node";
   case actor_kind::count_:
     break;
   }
@@ -93,6 +97,11 @@ std::string metrics::render() const {
   out << "chat_rooms " << rooms.load() << '\n';
   header(out, "chat_connections", "gauge", "Open WebSocket connections.");
   out << "chat_connections " << connections.load() << '\n';
+  if (auto nodes = cluster_nodes.load(); nodes > 0) {
+    header(out, "chat_cluster_nodes", "gauge",
+           "Cluster nodes this node sees up, itself included.");
+    out << "chat_cluster_nodes " << nodes << '\n';
+  }
   header(out, "chat_messages_total", "counter",
          "Chat messages accepted, by kind.");
   out << "chat_messages_total{kind=\"broadcast\"} " << get(broadcasts) << '\n'

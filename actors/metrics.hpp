@@ -23,7 +23,14 @@ inline int64_t steady_now_ns() {
 }
 
 /// The kinds of actors, for the per-actor metrics.
-enum class actor_kind : uint8_t { registry, room, session, count_ };
+enum class actor_kind : uint8_t {
+  registry,
+  room,
+  session,
+  mirror,
+  node,
+  count_
+};
 const char* to_string(actor_kind k);
 
 /// Upper bounds (seconds) of the chat_delivery_seconds histogram buckets.
@@ -36,6 +43,8 @@ struct metrics {
   std::atomic<int64_t> sessions{0};    // logged-in sessions
   std::atomic<int64_t> rooms{0};       // live room actors
   std::atomic<int64_t> connections{0}; // open WebSocket connections
+  /// Nodes this node sees up, itself included; 0 when not in a cluster.
+  std::atomic<int64_t> cluster_nodes{0};
   counter broadcasts{0};
   counter privates{0};
   counter deliveries{0};    // chat messages handed to a connection

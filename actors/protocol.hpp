@@ -1,21 +1,32 @@
-// Every atom, message type and typed actor interface of actorchat.
+// Every atom and typed actor interface of actorchat. The types they carry
+// are in actors/messages.hpp, the codes in actors/codes.hpp.
 //
-// Three kinds of actors talk through the interfaces below:
+// On each node:
 //   session  - one per WebSocket connection; speaks JSON with its client
-//   registry - the one directory of logged-in names and of rooms
-//   room     - one per chat room; its members and one total order of messages
-// and one non-actor edge: `outbound`, the connection a session writes to
-// (and, through a `connection_ref`, its rooms and peers too). With `--trace`
-// a fourth actor, the tracer, writes down every message the others handle.
+//   registry - logged-in names (of the whole cluster, replicated) and the
+//              room directory (each room lives on the node that rendezvous
+//              hashing over the live nodes picks)
+//   room     - one per chat room, on one node; its members and one total
+//              order of messages
+//   mirror   - the local stand-in of a room that lives on another node: it
+//              speaks the room's interface to local sessions, and writes
+//              the room's frames to their connections (one message per
+//              node and broadcast crosses the link)
+//   node     - this process's membership in the cluster: meets peers over
+//              CAF's middleman and tells the registry which are alive
+// With `--trace` the tracer writes down every message the others handle.
 // `net/` implements `outbound`; nothing here knows about sockets.
+// docs/CLUSTER.md shows the messages between nodes as diagrams.
 #pragma once
 
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <vector>
 
 #include <caf/all.hpp>
+
+#include "actors/codes.hpp"
+#include "actors/messages.hpp"
 
 namespace chat {
 
@@ -29,168 +40,25 @@ using members_atom = caf::atom_constant<caf::atom("members")>;
 using publish_atom = caf::atom_constant<caf::atom("publish")>;
 using ws_text_atom = caf::atom_constant<caf::atom("ws_text")>;
 using ws_binary_atom = caf::atom_constant<caf::atom("ws_binary")>;
+using ws_close_atom = caf::atom_constant<caf::atom("ws_close")>;
 using ws_down_atom = caf::atom_constant<caf::atom("ws_down")>;
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
 using room_empty_atom = caf::atom_constant<caf::atom("room_empty")>;
 using close_room_atom = caf::atom_constant<caf::atom("close_room")>;
 using ready_atom = caf::atom_constant<caf::atom("ready")>;
 using trace_atom = caf::atom_constant<caf::atom("trace")>;
-using ws_close_atom = caf::atom_constant<caf::atom("ws_close")>;
+using name_lost_atom = caf::atom_constant<caf::atom("name_lost")>;
+using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
+using claim_atom = caf::atom_constant<caf::atom("claim")>;
+using claimed_atom = caf::atom_constant<caf::atom("claimed")>;
+using release_atom = caf::atom_constant<caf::atom("release")>;
+using sync_atom = caf::atom_constant<caf::atom("sync")>;
+using host_atom = caf::atom_constant<caf::atom("host")>;
+using view_atom = caf::atom_constant<caf::atom("view")>;
+using hello_atom = caf::atom_constant<caf::atom("hello")>;
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
 
-// -- message types
-// -------------------------------------------------------------
-
-/// A server frame, JSON-encoded once and shared read-only by every recipient:
-/// a broadcast to N members costs one encoding and N reference counts.
-struct frame {
-  std::shared_ptr<const std::string> text;
-
-  static frame make(std::string s) {
-    return frame{std::make_shared<const std::string>(std::move(s))};
-  }
-  const std::string& str() const { return *text; }
-};
-
-/// Serialises the text itself, so a frame can cross CAF's middleman.
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, frame& x) {
-  std::string tmp = x.text ? *x.text : std::string{};
-  auto load = caf::meta::load_callback([&]() -> caf::error {
-    x.text = std::make_shared<const std::string>(std::move(tmp));
-    return caf::none;
-  });
-  return f(caf::meta::type_name("frame"), tmp, load);
-}
-
-/// One line of the message trace (`--trace`): `to` handled a message `msg`
-/// from `from` at `ts_ns` (steady clock). `id` links the lines of one chat
-/// message across hops; 0 means the message belongs to no chat message.
-struct trace_record {
-  int64_t ts_ns = 0;
-  std::string from;
-  std::string to;
-  std::string msg;
-  uint64_t id = 0;
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, trace_record& x) {
-  return f(caf::meta::type_name("trace_record"), x.ts_ns, x.from, x.to, x.msg,
-           x.id);
-}
-
-/// Errors that actors reply with; the session turns them into `error` frames.
-enum class chat_errc : uint8_t {
-  name_taken = 1,
-  unknown_user,
-};
-
-inline caf::error make_error(chat_errc x) {
-  return caf::error{static_cast<uint8_t>(x), caf::atom("chat")};
-}
-
-inline bool is(const caf::error& err, chat_errc code) {
-  return err.category() == caf::atom("chat") &&
-         err.code() == static_cast<uint8_t>(code);
-}
-
-/// Every `error` frame code of PROTOCOL.md.
-enum class error_code : uint8_t {
-  bad_json,
-  bad_request,
-  unknown_user,
-  too_long,
-  rate_limited,
-  unsupported,
-  bad_username,
-  name_taken,
-  unavailable, // the room failed or moved before the message was delivered
-  count_
-};
-const char* to_string(error_code c);
-
-/// WebSocket close codes the server sends (RFC 6455 section 7.4.1).
-namespace close_code {
-constexpr uint16_t going_away = 1001;
-constexpr uint16_t protocol_error = 1002;
-constexpr uint16_t bad_payload = 1007; // invalid UTF-8
-constexpr uint16_t policy = 1008;      // login refused, slow consumer
-constexpr uint16_t too_big = 1009;
-constexpr uint16_t internal_error = 1011;
-} // namespace close_code
-
-/// Why a WebSocket connection ended (the `reason` label of
-/// chat_disconnects_total).
-enum class disconnect_reason : uint8_t {
-  client_close,   // the client sent a close frame
-  reset,          // EOF or TCP reset without a close frame
-  timeout,        // heartbeat: no traffic within the timeout
-  too_big,        // frame over the size limit (1009)
-  bad_utf8,       // invalid UTF-8 in a text frame (1007)
-  protocol_error, // a frame RFC 6455 forbids (1002)
-  slow_consumer,  // unsent backlog over the limit (1008)
-  refused,        // login refused (bad_username, name_taken)
-  shutdown,       // server stopping (1001)
-  server_error,   // the session actor failed (1011)
-  count_
-};
-const char* to_string(disconnect_reason r);
-
-// -- the connection edge (implemented by net/) --------------------------------
-
-/// The connection a session writes to. Implementations must be callable from
-/// any thread and must never block: they hand the work to the connection's
-/// own strand. Frames and the close are sent in call order.
-class outbound {
-public:
-  virtual ~outbound() = default;
-  /// Queues one text frame. False if the connection takes no more frames:
-  /// it is closing or gone, or its client does not read (slow consumer).
-  virtual bool send(frame f) = 0;
-  /// Sends a close frame with `code` and `reason` after everything queued,
-  /// then ends; `why` is what chat_disconnects_total counts.
-  virtual void close(uint16_t code, std::string reason,
-                     disconnect_reason why) = 0;
-  /// The session took a client frame (text of `payload_bytes`, 0 for a
-  /// binary frame) out of its mailbox: the connection reads on while few
-  /// enough bytes wait there.
-  virtual void consumed(std::size_t payload_bytes) = 0;
-};
-
-/// A session's connection, as rooms and peers hold it: they write chat
-/// frames straight to it, one hop, without a detour through the session's
-/// mailbox. Never keeps the connection alive. Local to one process: remote
-/// members are reached through their node's room mirror.
-struct connection_ref {
-  std::weak_ptr<outbound> out;
-
-  /// Sends `f` if the connection still takes frames; false otherwise.
-  bool send(const frame& f) const {
-    if (auto conn = out.lock())
-      return conn->send(f);
-    return false;
-  }
-  bool same(const connection_ref& other) const {
-    return !out.owner_before(other.out) && !other.out.owner_before(out);
-  }
-};
-
-/// Why a session joins a room, which decides the frame the room sends it
-/// first (before any broadcast can reach it). CAF serialises enums itself.
-enum class entry : uint8_t {
-  login,    // `welcome`
-  join,     // its own `presence` `join` (the acknowledgement of `join`)
-  reattach, // `presence` `reset` (the room failed and was restarted)
-};
-
-} // namespace chat
-
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::connection_ref)
-
-namespace chat {
-
-// -- typed actor interfaces
-// ------------------------------------------------------
+// -- typed actor interfaces --------------------------------------------------
 
 /// session: one per WebSocket connection; speaks JSON with its client.
 ///  (ws_text, text, arrival_ns)  client text frame; arrival_ns is steady-clock
@@ -202,13 +70,23 @@ namespace chat {
 ///        closes with `code` and ends
 ///  (ws_down, reason)            the connection is gone; the session ends
 ///  (shutdown)                   the server stops: close with 1001
+///  (name_lost)                  after a split healed, an older login of the
+///        same name on another node keeps it: `name_taken`, close 1008
 using session_actor = caf::typed_actor<
     caf::reacts_to<ws_text_atom, std::string, int64_t>,
     caf::reacts_to<ws_binary_atom, int64_t>,
     caf::reacts_to<ws_close_atom, uint16_t, std::string, disconnect_reason>,
-    caf::reacts_to<ws_down_atom, std::string>, caf::reacts_to<shutdown_atom>>;
+    caf::reacts_to<ws_down_atom, std::string>, caf::reacts_to<shutdown_atom>,
+    caf::reacts_to<name_lost_atom>>;
 
-/// What a room needs of its owner (the registry).
+/// What a room sends a node's mirror of it (see room_mirror_actor).
+///  (deliver, frame, id) -> (ok)  writes `frame` to the mirror's members;
+///        a chat message's `id` (0 for presence) advances the node's id
+///        clock. The room waits for the ok before it answers the publish.
+using room_delivery = caf::typed_actor<
+    caf::replies_to<deliver_atom, frame, uint64_t>::with<caf::ok_atom>>;
+
+/// What a room needs of its owner (the registry of its node).
 ///  (room_empty, room)           the last member left; the owner may close it
 ///  (ready, user, session)       the session's welcome is queued on its
 ///        connection: from now on lookups may find it, and a private message
@@ -218,50 +96,123 @@ using room_owner =
                      caf::reacts_to<ready_atom, std::string, session_actor>>;
 
 /// room: members and one total order of messages.
-///  (join, session, user, conn, entry) -> (members)  adds a member
+///  (join, session, user, conn, entry) -> (members)  adds a local member
 ///        (monitored): `join` presence to the others, then the joiner's
 ///        first frame (see `entry`) straight to its connection
+///  (join, mirror, member, user, entry, clock) -> (members, first frame)
+///        adds a member of another node, reached through that node's
+///        mirror (monitored: the node's death removes all its members);
+///        its first frame travels with the reply, ahead of any delivery.
+///        `clock` is the mirror node's id clock
 ///  (leave, session) -> (ok)     removes a member; `leave` presence to the
 ///        rest; the reply queues behind every delivery made to that member
-///  (publish, from_user, msg) -> (id)  assigns id and ts, encodes the frame
-///        once and queues it on every member's connection, the sender's
-///        included; the reply comes after, so a session that waits for it
-///        keeps its own messages in order across rooms and peers
+///  (leave, mirror, member) -> (ok)  the same for a mirror's member
+///  (publish, from_user, msg, after) -> (id)  assigns an id above `after`
+///        (the sender's node clock) and a ts, encodes the frame once,
+///        queues it on every local member's connection and sends it once
+///        to each mirror; the reply comes once every mirror took it, so a
+///        session that waits for it keeps its own messages in order
+///        across rooms, nodes and peers
 ///  (members) -> (sorted names)
 ///  (close_room) -> (closed)     ends the room if it is still empty
 using room_actor = caf::typed_actor<
     caf::replies_to<join_atom, session_actor, std::string, connection_ref,
                     entry>::with<std::vector<std::string>>,
+    caf::replies_to<join_atom, room_delivery, uint64_t, std::string, entry,
+                    uint64_t>::with<std::vector<std::string>, frame>,
     caf::replies_to<leave_atom, session_actor>::with<caf::ok_atom>,
-    caf::replies_to<publish_atom, std::string, std::string>::with<uint64_t>,
+    caf::replies_to<leave_atom, room_delivery, uint64_t>::with<caf::ok_atom>,
+    caf::replies_to<publish_atom, std::string, std::string,
+                    uint64_t>::with<uint64_t>,
     caf::replies_to<members_atom>::with<std::vector<std::string>>,
     caf::replies_to<close_room_atom>::with<bool>>;
 
-/// registry: logged-in names and the room directory.
+/// mirror: a room of another node, as this node's sessions see it. It
+/// answers the room's interface for them (relaying joins, leaves, publishes
+/// and member lists) and takes the room's deliveries for them. It ends when
+/// the room does (its node died, or the room moved), and its sessions then
+/// join the room anew, as after a room failure.
+using room_mirror_actor = room_actor::extend_with<room_delivery>;
+
+/// What one node's registry asks another's.
+///  (claim, user, claim) -> (granted)  a login elsewhere wants `user`:
+///        refused if this node knows a holder or a claim that beats it
+///  (claimed, user, claim)       that claim won: `user` lives there now
+///  (release, user, claim)       that claim lost, or its session ended
+///  (sync, names)                the sender's logged-in names, when two
+///        nodes meet (start, rejoin, healed split); a name on both sides
+///        stays with the older login, the other session gets `name_lost`
+///  (host, room) -> (room)       the room, spawned if need be, if this
+///        node's view places it here; else chat_errc::not_owner
+///  (members, room) -> (sorted names)
+///  (deliver, user, frame, id) -> (delivered)  a private message for a
+///        session of this node; false if it is not (or no longer) here
+using registry_peer_actor = caf::typed_actor<
+    caf::replies_to<claim_atom, std::string, name_claim>::with<bool>,
+    caf::reacts_to<claimed_atom, std::string, name_claim>,
+    caf::reacts_to<release_atom, std::string, name_claim>,
+    caf::reacts_to<sync_atom, std::vector<name_entry>>,
+    caf::replies_to<host_atom, std::string>::with<room_actor>,
+    caf::replies_to<members_atom, std::string>::with<std::vector<std::string>>,
+    caf::replies_to<deliver_atom, std::string, frame, uint64_t>::with<bool>>;
+
+/// A node of the cluster as its peers know it.
+struct node_info {
+  std::string name;         // --node-name, unique in the cluster
+  uint64_t incarnation = 0; // tells a restarted node from its former life
+  std::string address;      // host:port where peers reach its node actor
+  uint64_t id_slot = 0;     // its chat message ids end in it (message_ids)
+  registry_peer_actor registry;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, node_info& x) {
+  return f(caf::meta::type_name("node_info"), x.name, x.incarnation, x.address,
+           x.id_slot, x.registry);
+}
+
+/// registry: logged-in names and the room directory, for local actors.
 ///  (login, user, session, conn) -> (ok) | chat_errc::name_taken
-///        the name stays taken until the session terminates (monitored)
+///        claimed on every live node first; the name stays taken until the
+///        session terminates (monitored)
 ///  (ready, user, session)       from the room that queued its welcome
-///  (lookup, user) -> (session, conn) | chat_errc::unknown_user, also for a
-///        name that is taken but not yet welcomed
-///  (join, room) -> (room)       finds or spawns the room
+///  (lookup, user) -> (session, conn, node)  where a private message goes:
+///        a local session and its connection (node null), or the registry
+///        of the user's node (session and conn empty) |
+///        chat_errc::unknown_user. A local login still under way answers
+///        once its welcome is queued
+///  (join, room) -> (room)       the room (local) or its mirror (remote)
 ///  (join, room, dead) -> (room)  the same, from a session that found the
-///        room `dead` gone (it failed, or closed when empty): if the
-///        directory still lists it, it is replaced at once, so the session
-///        never waits for the registry's own down message
-///  (members, room) -> (sorted names)   empty for a room that does not exist
-///  (room_empty, room)           asks the room to close unless it is `lobby`
+///        room `dead` gone (it failed, moved, or closed when empty): if the
+///        directory still lists it, it is replaced at once
+///  (room_empty, room)           asks the room (or mirror) to close unless
+///        it is the local `lobby`
+///  (view, peers)                from the node actor: the live peers
+///  (tick, room)                 asks again for a room whose node did not
+///        give it (yet)
 ///  (shutdown)                   every session closes with 1001
-using registry_actor = caf::typed_actor<
+using registry_actor = registry_peer_actor::extend<
     caf::replies_to<login_atom, std::string, session_actor,
                     connection_ref>::with<caf::ok_atom>,
     caf::reacts_to<ready_atom, std::string, session_actor>,
-    caf::replies_to<lookup_atom, std::string>::with<session_actor,
-                                                    connection_ref>,
+    caf::replies_to<lookup_atom, std::string>::with<
+        session_actor, connection_ref, registry_peer_actor>,
     caf::replies_to<join_atom, std::string>::with<room_actor>,
     caf::replies_to<join_atom, std::string, caf::actor_addr>::with<room_actor>,
-    caf::replies_to<members_atom, std::string>::with<std::vector<std::string>>,
     caf::reacts_to<room_empty_atom, std::string>,
-    caf::reacts_to<shutdown_atom>>;
+    caf::reacts_to<view_atom, std::vector<node_info>>,
+    caf::reacts_to<tick_atom, std::string>, caf::reacts_to<shutdown_atom>>;
+
+/// node: this process's membership in the cluster, published on
+/// `--cluster-port`.
+///  (hello, info) -> (info, addresses)  a peer introduces itself; the
+///        answer is this node and the addresses of every peer it knows,
+///        so that every node links to every other (a full mesh)
+///  (tick)                       connects to known peers that are not up
+using node_actor =
+    caf::typed_actor<caf::replies_to<hello_atom, node_info>::with<
+                         node_info, std::vector<std::string>>,
+                     caf::reacts_to<tick_atom>>;
 
 /// tracer: owns the trace file; one JSON line per record, in arrival order.
 ///  (trace, record)              appends one line

@@ -1,19 +1,37 @@
 #include "actors/room.hpp"
 
 #include <algorithm>
+#include <map>
+#include <optional>
+#include <tuple>
 #include <vector>
 
 #include "actors/codec.hpp"
-#include "actors/tracer.hpp"
+#include "actors/instrument.hpp"
 
 namespace chat {
 
 namespace {
 
-struct member {
+/// A member on this node: the room writes to its connection itself.
+struct local_member {
   session_actor handle;
   std::string user;
   connection_ref conn;
+};
+
+/// The members of one other node, all reached through its mirror: one
+/// message per broadcast crosses the link, however many they are.
+struct mirror_link {
+  room_delivery handle;
+  std::map<uint64_t, std::string> members; // member id -> user
+};
+
+/// A publish whose reply waits for mirrors to take the message.
+struct publish_wait {
+  caf::typed_response_promise<uint64_t> promise;
+  uint64_t id = 0;
+  std::vector<caf::actor_addr> owing; // mirrors that have not answered
 };
 
 struct room_state {
@@ -21,19 +39,27 @@ struct room_state {
   std::string room;
   room_owner owner;
   context* ctx = nullptr;
-  std::vector<member> members;
+  std::vector<local_member> members;
+  std::map<caf::actor_addr, mirror_link> mirrors;
+  std::map<uint64_t, publish_wait> waits; // by publish id
+  std::string me() const { return "room:" + room; }
 
-  std::vector<member>::iterator find(const caf::actor_addr& addr) {
-    return std::find_if(members.begin(), members.end(), [&](const member& m) {
-      return m.handle.address() == addr;
-    });
+  std::vector<local_member>::iterator find(const caf::actor_addr& addr) {
+    return std::find_if(
+        members.begin(), members.end(),
+        [&](const local_member& m) { return m.handle.address() == addr; });
   }
+
+  bool empty() const { return members.empty() && mirrors.empty(); }
 
   std::vector<std::string> sorted_names() const {
     std::vector<std::string> names;
     names.reserve(members.size());
     for (const auto& m : members)
       names.push_back(m.user);
+    for (const auto& [addr, link] : mirrors)
+      for (const auto& [id, user] : link.members)
+        names.push_back(user);
     std::sort(names.begin(), names.end());
     return names;
   }
@@ -41,59 +67,85 @@ struct room_state {
 
 using room_ptr = room_actor::stateful_pointer<room_state>;
 
-/// Counts one handled message for /metrics.
 void count(room_ptr self) {
-  self->state.ctx->stats.handled(actor_kind::room, self->mailbox().size());
+  chat::count(self, *self->state.ctx, actor_kind::room);
 }
 
-/// Queues one encoded frame on every member's connection: one encoding,
-/// shared by all; returns how many connections took it.
-std::size_t fan_out(room_ptr self, const frame& f) {
-  std::size_t sent = 0;
-  for (const auto& m : self->state.members)
-    sent += m.conn.send(f) ? 1 : 0;
-  return sent;
-}
-
-/// The trace name of the actor at `addr`: a member, the owner or unnamed.
+/// The trace name of the actor at `addr`: a member, a mirror, the owner.
 std::string name_of(room_ptr self, const caf::actor_addr& addr) {
   auto& st = self->state;
-  if (!addr)
-    return unnamed_sender(addr);
   if (auto it = st.find(addr); it != st.members.end())
     return "session:" + it->user;
+  if (st.mirrors.count(addr))
+    return "mirror:" + st.room + "@" + to_string(addr.node());
   if (addr == st.owner.address())
     return "registry";
   return unnamed_sender(addr);
 }
 
-/// Trace line: the room handled `msg` from the current sender (or from
-/// `addr`). Builds nothing when off.
-void trace_in(room_ptr self, const char* msg, const caf::actor_addr& addr = {},
+void trace_in(room_ptr self, const char* msg, const caf::actor_addr& from = {},
               uint64_t id = 0) {
   auto& st = self->state;
-  if (st.ctx->tracing())
-    st.ctx->trace(name_of(self, addr ? addr
-                                     : caf::actor_cast<caf::actor_addr>(
-                                           self->current_sender())),
-                  "room:" + st.room, msg, id);
+  chat::trace_in(
+      self, *st.ctx, st.me(), msg,
+      [self](const caf::actor_addr& a) { return name_of(self, a); }, from, id);
 }
 
-/// Trace lines of one broadcast's deliveries: connections are no actors,
-/// so the room records what it queued on each member's connection, right
-/// after the fan-out and all with its end time. One message to the tracer.
+/// Trace lines of one broadcast's local deliveries: connections are no
+/// actors, so the room records what it queued on each, with its end time,
+/// in one message to the tracer. Mirrors record their own.
 void trace_deliveries(room_ptr self, uint64_t id) {
   auto& st = self->state;
   if (!st.ctx->tracing())
     return;
   auto now = steady_now_ns();
-  auto from = "room:" + st.room;
   std::vector<trace_record> lines;
-  lines.reserve(st.members.size());
+  lines.reserve(st.members.size() + st.mirrors.size());
   for (const auto& m : st.members)
-    if (!m.conn.out.expired())
-      lines.push_back({now, from, "conn:" + m.user, "message", id});
+    if (m.conn)
+      lines.push_back({now, st.me(), "conn:" + m.user, "message", id});
+  for (const auto& [addr, link] : st.mirrors)
+    lines.push_back({now, st.me(), name_of(self, addr), "deliver", id});
   st.ctx->trace(std::move(lines));
+}
+
+/// A publish's mirror answered (or died): the reply goes once all did.
+void settle(room_ptr self, uint64_t id, const caf::actor_addr& mirror) {
+  auto& waits = self->state.waits;
+  auto it = waits.find(id);
+  if (it == waits.end())
+    return;
+  auto& owing = it->second.owing;
+  owing.erase(std::remove(owing.begin(), owing.end(), mirror), owing.end());
+  if (owing.empty()) {
+    it->second.promise.deliver(id);
+    waits.erase(it);
+  }
+}
+
+/// Queues one encoded frame on every local member's connection (one
+/// encoding, shared by all) and sends it once to every mirror. With a
+/// `wait`, the mirrors' answers settle it. Returns how many local
+/// connections took it.
+std::size_t fan_out(room_ptr self, const frame& f, uint64_t id = 0,
+                    publish_wait* wait = nullptr) {
+  auto& st = self->state;
+  std::size_t sent = 0;
+  for (const auto& m : st.members)
+    sent += m.conn.send(f) ? 1 : 0;
+  for (const auto& [addr, link] : st.mirrors) {
+    if (!wait) { // presence: nobody waits for it
+      caf::anon_send(link.handle, deliver_atom::value, f, id);
+      continue;
+    }
+    wait->owing.push_back(addr);
+    // A link that dies drops requests silently: the timeout (and the
+    // mirror's down message, usually first) settles them.
+    self->request(link.handle, st.ctx->node_timeout, deliver_atom::value, f, id)
+        .then([self, id, addr = addr](caf::ok_atom) { settle(self, id, addr); },
+              [self, id, addr = addr](caf::error&) { settle(self, id, addr); });
+  }
+  return sent;
 }
 
 /// The first frame a new member gets, before any broadcast can reach it.
@@ -110,7 +162,18 @@ std::string greeting(const room_state& st, const std::string& user, entry how,
   return codec::encode_presence("join", user, st.room);
 }
 
-/// Removes a member and tells the rest; the removed session gets nothing more.
+void announce(room_ptr self, const char* event, const std::string& user) {
+  fan_out(self,
+          frame::make(codec::encode_presence(event, user, self->state.room)));
+}
+
+void if_empty_tell_owner(room_ptr self) {
+  auto& st = self->state;
+  if (st.empty())
+    self->send(st.owner, room_empty_atom::value, st.room);
+}
+
+/// Removes a local member and tells the rest; it gets nothing more.
 void remove_member(room_ptr self, const caf::actor_addr& addr) {
   auto& st = self->state;
   auto it = st.find(addr);
@@ -119,9 +182,51 @@ void remove_member(room_ptr self, const caf::actor_addr& addr) {
   auto user = std::move(it->user);
   self->demonitor(it->handle.address());
   st.members.erase(it);
-  fan_out(self, frame::make(codec::encode_presence("leave", user, st.room)));
-  if (st.members.empty())
-    self->send(st.owner, room_empty_atom::value, st.room);
+  announce(self, "leave", user);
+  if_empty_tell_owner(self);
+}
+
+/// Removes members of a mirror: one, or all of them (its node is gone).
+void remove_remote(room_ptr self, const caf::actor_addr& mirror,
+                   std::optional<uint64_t> member) {
+  auto& st = self->state;
+  auto it = st.mirrors.find(mirror);
+  if (it == st.mirrors.end())
+    return;
+  std::vector<std::string> gone;
+  auto& members = it->second.members;
+  if (member) {
+    if (auto m = members.find(*member); m != members.end()) {
+      gone.push_back(m->second);
+      members.erase(m);
+    }
+  } else {
+    for (auto& [id, user] : members)
+      gone.push_back(user);
+    members.clear();
+  }
+  if (members.empty()) {
+    self->demonitor(mirror);
+    st.mirrors.erase(it);
+    // Its answers to publishes will not come (or no longer matter).
+    std::vector<uint64_t> ids;
+    for (auto& [id, wait] : st.waits)
+      ids.push_back(id);
+    for (auto id : ids)
+      settle(self, id, mirror);
+  }
+  for (auto& user : gone)
+    announce(self, "leave", user);
+  if (!gone.empty())
+    if_empty_tell_owner(self);
+}
+
+/// Publishes that wait for mirrors get an error when the room ends (moved
+/// or stopped): CAF 0.17 would leave their senders waiting for good.
+void fail_waits(room_ptr self) {
+  for (auto& [id, wait] : self->state.waits)
+    wait.promise.deliver(caf::make_error(caf::sec::request_receiver_down));
+  self->state.waits.clear();
 }
 
 room_actor::behavior_type room_impl(room_ptr self, std::string name,
@@ -132,7 +237,14 @@ room_actor::behavior_type room_impl(room_ptr self, std::string name,
   self->set_down_handler([self](caf::down_msg& dm) {
     count(self);
     trace_in(self, "down", dm.source);
-    remove_member(self, dm.source);
+    if (self->state.mirrors.count(dm.source))
+      remove_remote(self, dm.source, std::nullopt);
+    else
+      remove_member(self, dm.source);
+  });
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    fail_waits(self);
+    self->quit(msg.reason);
   });
   return {
       [self](join_atom, session_actor who, std::string& user,
@@ -141,12 +253,11 @@ room_actor::behavior_type room_impl(room_ptr self, std::string name,
         auto& st = self->state;
         // Named from the message: the joiner may not be a member yet.
         if (st.ctx->tracing())
-          st.ctx->trace("session:" + user, "room:" + st.room, "join");
+          st.ctx->trace("session:" + user, st.me(), "join");
         if (st.find(who.address()) == st.members.end()) {
-          fan_out(self,
-                  frame::make(codec::encode_presence("join", user, st.room)));
+          announce(self, "join", user);
           self->monitor(who);
-          st.members.push_back(member{who, user, conn});
+          st.members.push_back(local_member{who, user, conn});
         }
         auto names = st.sorted_names();
         conn.send(frame::make(greeting(st, user, how, names)));
@@ -155,25 +266,64 @@ room_actor::behavior_type room_impl(room_ptr self, std::string name,
           self->send(st.owner, ready_atom::value, user, who);
         return names;
       },
+      [self](join_atom, room_delivery mirror, uint64_t member,
+             std::string& user, entry how,
+             uint64_t clock) -> std::tuple<std::vector<std::string>, frame> {
+        count(self);
+        auto& st = self->state;
+        trace_in(self, "join");
+        // Ids from now on are above any the joiner's node has seen.
+        st.ctx->ids.observe(clock);
+        auto& link = st.mirrors[mirror.address()];
+        if (!link.handle) {
+          link.handle = mirror;
+          self->monitor(mirror);
+        }
+        if (!link.members.count(member)) {
+          announce(self, "join", user);
+          link.members.emplace(member, user);
+        }
+        auto names = st.sorted_names();
+        // The first frame rides on the reply: it reaches the mirror ahead
+        // of every delivery sent after it.
+        return {names, frame::make(greeting(st, user, how, names))};
+      },
       [self](leave_atom, const session_actor& who) {
         count(self);
         trace_in(self, "leave", who.address());
         remove_member(self, who.address());
         return caf::ok_atom::value;
       },
-      [self](publish_atom, const std::string& from,
-             const std::string& msg) -> uint64_t {
+      [self](leave_atom, const room_delivery& mirror, uint64_t member) {
+        count(self);
+        trace_in(self, "leave", mirror.address());
+        remove_remote(self, mirror.address(), member);
+        return caf::ok_atom::value;
+      },
+      [self](publish_atom, const std::string& from, const std::string& msg,
+             uint64_t after) -> caf::result<uint64_t> {
         count(self);
         auto& st = self->state;
+        st.ctx->ids.observe(after);
         auto id = st.ctx->next_message_id();
         trace_in(self, "publish", {}, id);
-        auto sent =
-            fan_out(self, frame::make(codec::encode(codec::chat_message{
-                              id, codec::now_ms(), from, "", st.room, msg})));
-        trace_deliveries(self, id);
+        auto f = frame::make(codec::encode(
+            codec::chat_message{id, codec::now_ms(), from, "", st.room, msg}));
         st.ctx->stats.broadcasts.fetch_add(1, std::memory_order_relaxed);
+        if (st.mirrors.empty()) {
+          auto sent = fan_out(self, f);
+          trace_deliveries(self, id);
+          st.ctx->stats.deliveries.fetch_add(sent, std::memory_order_relaxed);
+          return id;
+        }
+        auto& wait = st.waits[id];
+        wait.id = id;
+        wait.promise = self->make_response_promise<uint64_t>();
+        auto promise = wait.promise;
+        auto sent = fan_out(self, f, id, &wait);
+        trace_deliveries(self, id);
         st.ctx->stats.deliveries.fetch_add(sent, std::memory_order_relaxed);
-        return id;
+        return promise;
       },
       [self](members_atom) {
         count(self);
@@ -183,7 +333,7 @@ room_actor::behavior_type room_impl(room_ptr self, std::string name,
       [self](close_room_atom) {
         count(self);
         trace_in(self, "close_room");
-        if (!self->state.members.empty())
+        if (!self->state.empty())
           return false;
         self->quit();
         return true;

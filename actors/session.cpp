@@ -189,9 +189,10 @@ void on_say(session_ptr self, codec::say_request& req, int64_t arrival_ns) {
   // Awaited: the reply comes once the room queued every delivery, so the
   // next message of this sender cannot overtake this one anywhere.
   self->request(st.room, caf::infinite, publish_atom::value, st.user,
-                std::move(req.msg))
+                std::move(req.msg), st.ctx->ids.high_water())
       .await(
           [self, arrival_ns](uint64_t id) {
+            self->state.ctx->ids.observe(id); // the room may be elsewhere
             self->state.ctx->stats.observe_delivery(steady_now_ns() -
                                                     arrival_ns);
             trace_frame(self, arrival_ns, id);
@@ -210,13 +211,35 @@ void on_say(session_ptr self, codec::say_request& req, int64_t arrival_ns) {
           });
 }
 
+/// Counts and traces a private message that reached `to` (and the echo).
+void delivered_private(session_ptr self, const std::string& to, uint64_t id,
+                       bool echoed, int64_t arrival_ns) {
+  auto& st = self->state;
+  if (st.ctx->tracing()) {
+    // Connections are no actors: the sender records deliveries.
+    auto me = "session:" + st.user;
+    st.ctx->trace(me, "conn:" + to, "private", id);
+    if (echoed)
+      st.ctx->trace(me, "conn:" + st.user, "private", id);
+  }
+  st.ctx->stats.privates.fetch_add(1, std::memory_order_relaxed);
+  st.ctx->stats.deliveries.fetch_add(echoed ? 1 : 0, std::memory_order_relaxed);
+  st.ctx->stats.observe_delivery(steady_now_ns() - arrival_ns);
+}
+
+void no_such_user(session_ptr self, const std::string& to) {
+  self->state.send_error(error_code::unknown_user,
+                         "no user '" + to + "' is logged in");
+}
+
 void on_whisper(session_ptr self, codec::whisper_request& req,
                 int64_t arrival_ns) {
   auto& st = self->state;
   self->request(st.registry, caf::infinite, lookup_atom::value, req.to)
       .await(
           [self, to = req.to, msg = std::move(req.msg),
-           arrival_ns](session_actor&, connection_ref& peer) {
+           arrival_ns](session_actor&, connection_ref& peer,
+                       registry_peer_actor& remote) {
             auto& st = self->state;
             // The id is taken here, so the lookup request itself carries
             // none in the trace; its reply does.
@@ -225,30 +248,32 @@ void on_whisper(session_ptr self, codec::whisper_request& req,
             trace_in(self, "registry", "lookup_reply", id);
             auto f = frame::make(codec::encode(codec::chat_message{
                 id, codec::now_ms(), st.user, to, "", msg}));
+            connection_ref own{st.out};
+            if (remote) {
+              // On another node: its registry writes it to the connection,
+              // and its answer comes after, so our next message cannot
+              // overtake this one there.
+              self->request(remote, st.ctx->node_timeout, deliver_atom::value,
+                            to, f, id)
+                  .await(
+                      [self, to, f, id, arrival_ns](bool delivered) {
+                        if (!delivered)
+                          return no_such_user(self, to);
+                        connection_ref own{self->state.out};
+                        delivered_private(self, to, id, own.send(f),
+                                          arrival_ns);
+                      },
+                      [self, to](caf::error&) { no_such_user(self, to); });
+              return;
+            }
             // Straight to both connections: anything a room queued for
             // either of them before our lookup reply stays ahead. A peer
             // that is leaving takes nothing: then the sender hears so.
-            connection_ref own{st.out};
-            bool to_peer = peer.send(f);
-            if (!to_peer) {
-              st.send_error(error_code::unknown_user,
-                            "no user '" + to + "' is logged in");
-              return;
-            }
-            bool to_self = !peer.same(own) && own.send(f);
-            uint64_t copies = (to_peer ? 1 : 0) + (to_self ? 1 : 0);
-            if (st.ctx->tracing()) {
-              // Connections are no actors: the sender records deliveries.
-              auto me = "session:" + st.user;
-              if (to_peer)
-                st.ctx->trace(me, "conn:" + to, "private", id);
-              if (to_self)
-                st.ctx->trace(me, "conn:" + st.user, "private", id);
-            }
-            st.ctx->stats.privates.fetch_add(1, std::memory_order_relaxed);
-            st.ctx->stats.deliveries.fetch_add(copies,
-                                               std::memory_order_relaxed);
-            st.ctx->stats.observe_delivery(steady_now_ns() - arrival_ns);
+            if (!peer.send(f))
+              return no_such_user(self, to);
+            st.ctx->stats.deliveries.fetch_add(1, std::memory_order_relaxed);
+            bool echoed = !peer.same(own) && own.send(f);
+            delivered_private(self, to, id, echoed, arrival_ns);
           },
           [self, to = req.to, arrival_ns](caf::error& err) {
             trace_frame(self, arrival_ns);
@@ -256,8 +281,7 @@ void on_whisper(session_ptr self, codec::whisper_request& req,
             if (!is(err, chat_errc::unknown_user))
               log::warn("session: lookup failed: " +
                         self->system().render(err));
-            self->state.send_error(error_code::unknown_user,
-                                   "no user '" + to + "' is logged in");
+            no_such_user(self, to);
           });
 }
 
@@ -412,6 +436,14 @@ session_actor::behavior_type session_impl(session_ptr self,
         count(self);
         trace_in(self, "conn:", self->state.user, "ws_down");
         self->quit();
+      },
+      [self](name_lost_atom) {
+        count(self);
+        trace_in(self, "registry", "name_lost");
+        refuse(self, error_code::name_taken,
+               "'" + self->state.user +
+                   "' was logged in elsewhere in the cluster before this "
+                   "session");
       },
       [self](shutdown_atom) {
         count(self);

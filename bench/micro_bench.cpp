@@ -65,6 +65,7 @@ chat::session_actor::behavior_type idle_session(chat::session_actor::pointer) {
          chat::disconnect_reason) {},
       [](chat::ws_down_atom, const std::string&) {},
       [](chat::shutdown_atom) {},
+      [](chat::name_lost_atom) {},
   };
 }
 
@@ -108,7 +109,7 @@ void fan_out_bench(benchmark::State& state, bool traced) {
     const std::string msg(64, 'x');
     for (auto _ : state)
       self->request(room, caf::infinite, chat::publish_atom::value,
-                    std::string{"m0"}, msg)
+                    std::string{"m0"}, msg, uint64_t{0})
           .receive([](uint64_t) {}, [](caf::error&) {});
     state.SetItemsProcessed(state.iterations() * members);
     state.counters["deliveries/s"] =

@@ -14,8 +14,10 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "actors/log.hpp"
+#include "actors/placement.hpp"
 #include "actors/registry.hpp"
 #include "actors/tracer.hpp"
+#include "net/cluster.hpp"
 #include "net/listener.hpp"
 #include "net/write_batch.hpp"
 
@@ -83,6 +85,7 @@ struct chat_server::impl {
   std::unique_ptr<server_context> srv;
   std::vector<std::unique_ptr<boost::asio::io_context>> iocs;
   std::shared_ptr<listener> acceptor;
+  node_actor node; // in a cluster
   std::optional<boost::asio::steady_timer> heap_trim;
   std::vector<std::thread> io_threads;
   std::string bind;
@@ -99,6 +102,17 @@ chat_server::chat_server(const server_options& opts)
   log::set_level(opts.log_level);
   d.cfg.set("scheduler.max-threads", opts.actor_threads);
   d.cfg.set("scheduler.policy", caf::atom_from_string(opts.scheduler));
+  std::optional<cluster_identity> node_id;
+  if (opts.cluster.port) {
+    configure_cluster(d.cfg, opts.cluster);
+    node_id = settle_identity(opts.cluster);
+    // Before the registry starts: names are claimed in the node's name,
+    // and ids carry its slot.
+    d.ctx.node_name = node_id->name;
+    d.ctx.node_timeout = opts.cluster.node_timeout;
+    d.ctx.ids.enter_cluster(placement_hash(node_id->name, "id slot"));
+    d.ctx.stats.cluster_nodes.store(1);
+  }
   d.sys.emplace(d.cfg);
   // Before any other actor, which may trace from its first message on.
   if (!opts.trace_file.empty()) {
@@ -117,6 +131,8 @@ chat_server::chat_server(const server_options& opts)
           d.iocs.emplace_back(std::make_unique<boost::asio::io_context>(1))
               .get());
     d.acceptor = std::make_shared<listener>(contexts, endpoint, *d.srv);
+    if (node_id)
+      d.node = start_cluster(*d.sys, registry, opts.cluster, *node_id, d.ctx);
   } catch (...) {
     caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
     d.srv->registry = nullptr;
@@ -178,9 +194,14 @@ void chat_server::stop(std::chrono::milliseconds grace) {
   for (auto& t : d.io_threads)
     t.join();
   d.io_threads.clear();
-  // 4. The registry ends every session and room, then itself.
+  // 4. The registry ends every session, room and mirror, then itself; the
+  //    node actor leaves the cluster (peers see it go at once).
   caf::anon_send_exit(d.srv->registry, caf::exit_reason::user_shutdown);
   d.srv->registry = nullptr;
+  if (d.node) {
+    caf::anon_send_exit(d.node, caf::exit_reason::user_shutdown);
+    d.node = nullptr;
+  }
   d.sys->await_all_actors_done();
   // 5. The tracer is hidden from that wait: it ends last, with every line.
   close_trace(d.ctx, *d.sys);

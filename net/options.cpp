@@ -1,5 +1,7 @@
 #include "net/options.hpp"
 
+#include "actors/node.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <functional>
@@ -67,6 +69,16 @@ seconds(std::chrono::milliseconds limits::*field) {
     o.lim.*field = std::chrono::milliseconds{std::llround(x * 1000)};
     return true;
   };
+}
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in{text};
+  std::string item;
+  while (std::getline(in, item, ','))
+    if (!item.empty())
+      out.push_back(item);
+  return out;
 }
 
 std::string secs(std::chrono::milliseconds ms) {
@@ -152,6 +164,76 @@ std::vector<flag> all_flags() {
          o.trace_file = v;
          return !v.empty();
        }},
+      {"cluster-port", "N",
+       "serve one chat with other nodes: listen for them on this port (0: "
+       "any free one, logged)",
+       "off (single node)",
+       [](server_options& o, const std::string& v) {
+         double x;
+         if (!parse_number(v, 0, 65535, x) || x != std::floor(x))
+           return false;
+         o.cluster.port = static_cast<uint16_t>(x);
+         return true;
+       }},
+      {"cluster-bind", "ADDR", "address the node links listen on",
+       d.cluster.bind,
+       [](server_options& o, const std::string& v) {
+         o.cluster.bind = v;
+         return !v.empty();
+       }},
+      {"join", "HOST:PORT,...",
+       "nodes to join at start (their cluster ports); retried until one "
+       "answers",
+       "none",
+       [](server_options& o, const std::string& v) {
+         o.cluster.join = split_list(v);
+         return !o.cluster.join.empty() &&
+                std::all_of(o.cluster.join.begin(), o.cluster.join.end(),
+                            [](const std::string& a) {
+                              return split_host_port(a).has_value();
+                            });
+       }},
+      {"node-name", "NAME", "this node's name in logs, metrics and traces",
+       "HOST:CLUSTER-PORT",
+       [](server_options& o, const std::string& v) {
+         o.cluster.node_name = v;
+         return !v.empty() && v.size() <= 64;
+       }},
+      {"node-timeout", "SECONDS",
+       "a node silent this long is dead: its users leave, its rooms move",
+       secs(d.cluster.node_timeout),
+       [](server_options& o, const std::string& v) {
+         double x;
+         if (!parse_number(v, 0.2, 3600, x))
+           return false;
+         o.cluster.node_timeout =
+             std::chrono::milliseconds{std::llround(x * 1000)};
+         return true;
+       }},
+      {"cluster-advertise", "HOST:PORT",
+       "where other nodes reach this one, if not the bind address and port",
+       "ADDR:CLUSTER-PORT",
+       [](server_options& o, const std::string& v) {
+         o.cluster.advertise = v;
+         return split_host_port(v).has_value();
+       }},
+      {"cluster-cert", "FILE",
+       "this node's certificate (PEM): node links use mutual TLS", "off",
+       [](server_options& o, const std::string& v) {
+         o.cluster.cert = v;
+         return !v.empty();
+       }},
+      {"cluster-key", "FILE", "the private key of --cluster-cert (PEM)", "off",
+       [](server_options& o, const std::string& v) {
+         o.cluster.key = v;
+         return !v.empty();
+       }},
+      {"cluster-ca", "FILE",
+       "the CA (PEM) that signed every node's certificate", "off",
+       [](server_options& o, const std::string& v) {
+         o.cluster.ca = v;
+         return !v.empty();
+       }},
       {"log-level", "LEVEL", "error, warn, info or debug", "info",
        [](server_options& o, const std::string& v) {
          auto lvl = log::parse_level(v);
@@ -204,6 +286,12 @@ parse_result parse_options(int argc, const char* const* argv) {
       return bad_options{"invalid value '" + *value + "' for --" + name +
                          " (expects " + it->arg + ")"};
   }
+  auto& c = opts.cluster;
+  if ((c.cert.empty() != c.key.empty()) || (c.cert.empty() != c.ca.empty()))
+    return bad_options{"--cluster-cert, --cluster-key and --cluster-ca go "
+                       "together"};
+  if (!c.port && (!c.join.empty() || !c.node_name.empty() || c.tls()))
+    return bad_options{"cluster flags need --cluster-port"};
   return opts;
 }
 

@@ -2,14 +2,29 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "actors/limits.hpp"
 #include "actors/log.hpp"
 #include "net/ws_upgrade.hpp"
 
 namespace chat::net {
+
+/// The cluster flags (PROTOCOL.md, "Cluster"); no port: a single node.
+struct cluster_flags {
+  std::optional<uint16_t> port;   // --cluster-port (0: any free one)
+  std::string bind = "127.0.0.1"; // --cluster-bind
+  std::vector<std::string> join;  // --join host:port,...
+  std::string node_name;          // --node-name (default host:port)
+  std::string advertise;          // --cluster-advertise (default bind:port)
+  std::chrono::milliseconds node_timeout{5000}; // --node-timeout
+  // Mutual TLS between nodes (all three, or none).
+  std::string cert, key, ca;
+  bool tls() const { return !cert.empty(); }
+};
 
 struct server_options {
   std::string bind = "127.0.0.1";
@@ -33,6 +48,7 @@ struct server_options {
   /// The message trace file (`--trace`); empty: no trace.
   std::string trace_file;
   limits lim;
+  cluster_flags cluster;
 
   server_options();
 };

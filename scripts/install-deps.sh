@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(g++ cmake make ccache libcaf-dev libboost1.81-dev nlohmann-json3-dev
-  liburing-dev)
+  liburing-dev libssl-dev)
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(catch2 chromium)
   command -v node >/dev/null && command -v npm >/dev/null ||

@@ -122,8 +122,8 @@ struct actor_fixture {
     for (int i = 0; i < 200; ++i) {
       bool found = false;
       self->request(registry, 1s, chat::lookup_atom::value, user)
-          .receive([&](chat::session_actor&,
-                       chat::connection_ref&) { found = true; },
+          .receive([&](chat::session_actor&, chat::connection_ref&,
+                       chat::registry_peer_actor&) { found = true; },
                    [](caf::error&) {});
       if (found)
         break;

@@ -26,7 +26,7 @@ TEST_CASE_METHOD(actor_fixture,
   caf::scoped_actor self{*sys};
   self->request(registry, 1s, lookup_atom::value, std::string{"alice"})
       .receive(
-          [&](session_actor& s, connection_ref& conn) {
+          [&](session_actor& s, connection_ref& conn, registry_peer_actor&) {
             CHECK(s == alice.session);
             CHECK(conn.out.lock() == alice.conn);
           },
@@ -34,7 +34,7 @@ TEST_CASE_METHOD(actor_fixture,
   bool unknown = false;
   self->request(registry, 1s, lookup_atom::value, std::string{"zed"})
       .receive(
-          [](session_actor&, connection_ref&) { FAIL("zed found"); },
+          [](session_actor&, connection_ref&, registry_peer_actor&) { FAIL("zed found"); },
           [&](caf::error& err) { unknown = is(err, chat_errc::unknown_user); });
   CHECK(unknown);
 }
@@ -51,7 +51,7 @@ TEST_CASE_METHOD(actor_fixture,
   bool gone = false;
   for (int i = 0; i < 100 && !gone; ++i) {
     self->request(registry, 1s, lookup_atom::value, std::string{"alice"})
-        .receive([](session_actor&, connection_ref&) {},
+        .receive([](session_actor&, connection_ref&, registry_peer_actor&) {},
                  [&](caf::error&) { gone = true; });
     if (!gone)
       std::this_thread::sleep_for(10ms);

@@ -18,6 +18,7 @@ session_actor::behavior_type idle_session(session_actor::pointer, int) {
       [](ws_close_atom, uint16_t, const std::string&, disconnect_reason) {},
       [](ws_down_atom, const std::string&) {},
       [](shutdown_atom) {},
+      [](name_lost_atom) {},
   };
 }
 
@@ -60,7 +61,7 @@ TEST_CASE_METHOD(actor_fixture,
   CHECK(members[1].conn->expect("presence")["user"] == "m2");
   for (int k = 0; k < 20; ++k)
     self->request(room, 1s, publish_atom::value, std::string{"m0"},
-                  std::to_string(k))
+                  std::to_string(k), uint64_t{0})
         .receive([](uint64_t) {}, [](caf::error&) { FAIL("publish failed"); });
   for (auto& m : members)
     for (int k = 0; k < 20; ++k) {
@@ -75,7 +76,7 @@ TEST_CASE_METHOD(actor_fixture,
       .receive([](caf::ok_atom) {}, [](caf::error&) { FAIL(""); });
   CHECK(members[0].conn->expect("presence")["event"] == "leave");
   self->request(room, 1s, publish_atom::value, std::string{"m0"},
-                std::string{"after"})
+                std::string{"after"}, uint64_t{0})
       .receive([](uint64_t) {}, [](caf::error&) { FAIL(""); });
   CHECK(members[1].conn->expect("presence")["event"] == "leave");
   CHECK(members[1].conn->expect("message")["msg"] == "after");

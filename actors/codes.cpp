@@ -1,4 +1,4 @@
-#include "actors/protocol.hpp"
+#include "actors/codes.hpp"
 
 namespace chat {
 

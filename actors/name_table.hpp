@@ -1,0 +1,64 @@
+// Who holds each name of the cluster, as one node knows it: the replicated
+// half of the registry, without actors (the registry feeds it what peers
+// say, and unit tests feed it races).
+//
+// A login claims its name on every live node. A node grants a claim unless
+// it knows a holder, or a pending claim that beats it (earlier login; the
+// node name breaks ties). So of two logins racing for one name, the one
+// that beats the other is refused by nobody, and the other is refused by
+// the winner's node at least: exactly one wins. When nodes meet after a
+// split, each sends its logged-in names; a name held on both sides stays
+// with the claim that beats the other, on both sides alike.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "actors/messages.hpp"
+
+namespace chat {
+
+class name_table {
+public:
+  struct holder {
+    name_claim claim;
+    bool confirmed = false; // the claim won; else it is under way
+  };
+
+  /// A claim to `user` (this node's or a peer's): granted (and recorded as
+  /// under way) unless a holder or a better claim is known.
+  bool claim(const std::string& user, const name_claim& c);
+
+  /// The claim won: `user` is held by it.
+  void confirm(const std::string& user, const name_claim& c);
+
+  /// The claim lost, or its session ended: forgotten if it is the one
+  /// recorded.
+  void release(const std::string& user, const name_claim& c);
+
+  /// A node died: every name its sessions held or claimed is free.
+  void drop_node(const std::string& node);
+
+  /// A peer's logged-in names, on meeting it. Where this table gives one
+  /// of them to another holder, the better claim keeps it; `lost` is
+  /// called with each name and claim that lost its name that way.
+  void merge(const std::vector<name_entry>& peer_names,
+             const std::function<void(const std::string& user,
+                                      const name_claim& loser)>& lost);
+
+  /// The holder of `user`, if any (confirmed or under way).
+  const holder* find(const std::string& user) const;
+
+  /// The confirmed names held by sessions of `node`.
+  std::vector<name_entry> held_by(const std::string& node) const;
+
+  std::size_t size() const noexcept { return names_.size(); }
+
+private:
+  std::unordered_map<std::string, holder> names_;
+};
+
+} // namespace chat

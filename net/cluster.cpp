@@ -1,0 +1,114 @@
+#include "net/cluster.hpp"
+
+#include <fstream>
+#include <stdexcept>
+
+#include <caf/io/all.hpp>
+#include <caf/openssl/all.hpp>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "actors/announce.hpp"
+#include "actors/log.hpp"
+#include "actors/node.hpp"
+#include "actors/placement.hpp"
+
+namespace chat::net {
+
+namespace {
+
+void require_readable(const std::string& path, const char* what) {
+  if (!std::ifstream{path})
+    throw std::runtime_error(std::string{what} + " '" + path +
+                             "' cannot be read");
+}
+
+/// A port nobody listens on now, for `--cluster-port 0`. CAF's publish
+/// could pick one itself, but the node's name (host:port) must be known
+/// before the node starts.
+uint16_t free_port(const std::string& bind) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = 0;
+  addr.sin_addr.s_addr =
+      bind == "0.0.0.0" ? INADDR_ANY : htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  uint16_t port = 0;
+  if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&addr), len) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
+    port = ntohs(addr.sin_port);
+  if (fd >= 0)
+    ::close(fd);
+  if (port == 0)
+    throw std::runtime_error("no free port for the cluster");
+  return port;
+}
+
+} // namespace
+
+void configure_cluster(caf::actor_system_config& cfg,
+                       const cluster_flags& flags) {
+  cfg.load<caf::io::middleman>();
+  if (flags.tls()) {
+    require_readable(flags.cert, "--cluster-cert");
+    require_readable(flags.key, "--cluster-key");
+    require_readable(flags.ca, "--cluster-ca");
+    cfg.load<caf::openssl::manager>();
+    cfg.set("openssl.certificate", flags.cert);
+    cfg.set("openssl.key", flags.key);
+    cfg.set("openssl.cafile", flags.ca);
+  }
+  announce_message_types(cfg);
+  // BASP heartbeats on both ends (a silent link is only dropped when they
+  // run): a peer that misses them for the timeout loses its link, and its
+  // actors' monitors fire. Detection takes at most the timeout plus one
+  // beat, under --node-timeout.
+  auto beat = std::max<std::chrono::milliseconds>(
+      std::chrono::milliseconds(100), flags.node_timeout / 10);
+  cfg.set("middleman.heartbeat-interval", caf::timespan{beat});
+  cfg.set("middleman.connection-timeout",
+          caf::timespan{flags.node_timeout - beat});
+}
+
+cluster_identity settle_identity(const cluster_flags& flags) {
+  cluster_identity id;
+  id.port = *flags.port ? *flags.port : free_port(flags.bind);
+  auto host = flags.bind.find(':') != std::string::npos ? "[" + flags.bind + "]"
+                                                        : flags.bind;
+  id.address = flags.advertise.empty() ? host + ":" + std::to_string(id.port)
+                                       : flags.advertise;
+  id.name = flags.node_name.empty() ? host + ":" + std::to_string(id.port)
+                                    : flags.node_name;
+  return id;
+}
+
+node_actor start_cluster(caf::actor_system& sys, registry_actor registry,
+                         const cluster_flags& flags, const cluster_identity& id,
+                         context& ctx) {
+  cluster_options opts;
+  opts.address = id.address;
+  opts.join = flags.join;
+  opts.tls = flags.tls();
+  opts.retry_every = std::min<std::chrono::milliseconds>(
+      std::chrono::milliseconds(500), flags.node_timeout / 5);
+  auto node = spawn_node(sys, std::move(registry), opts, ctx);
+  auto published =
+      flags.tls()
+          ? caf::openssl::publish(node, id.port, flags.bind.c_str(), true)
+          : sys.middleman().publish(node, id.port, flags.bind.c_str(), true);
+  if (!published) {
+    caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
+    throw std::runtime_error("cannot listen for nodes on " + flags.bind + ":" +
+                             std::to_string(id.port) + ": " +
+                             sys.render(published.error()));
+  }
+  log::info("node " + id.name + " listening for nodes on " + flags.bind + ":" +
+            std::to_string(*published) + (flags.tls() ? " (mutual TLS)" : "") +
+            (flags.join.empty() ? "" : "; joining"));
+  return node;
+}
+
+} // namespace chat::net
