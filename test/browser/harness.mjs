@@ -1,5 +1,5 @@
 // Shared harness of the browser end-to-end tests (chat_e2e.mjs, dashboard_e2e.mjs,
-// trace_e2e.mjs).
+// trace_e2e.mjs, reconnect_e2e.mjs).
 //
 // One test per process, so the state lives in this module:
 //   setup({ script: 'x_e2e.mjs' });          // checks args; arms watchdog, signals
@@ -103,6 +103,22 @@ export async function stopServer() {
   await terminateServer();
 }
 
+// Ends the server on purpose with `signal` (SIGKILL: no goodbye to any
+// client) and waits until it has exited.
+export async function killServer(signal = 'SIGKILL') {
+  if (!server || serverExit) return;
+  stopping = true;
+  const exited = new Promise((resolve) => server.once('exit', resolve));
+  server.kill(signal);
+  await exited;
+}
+
+// Sends `signal` to the running server (SIGSTOP / SIGCONT: a server that
+// hangs with its sockets open).
+export function signalServer(signal) {
+  if (server && !serverExit) server.kill(signal);
+}
+
 async function cleanup() {
   if (browser) {
     const b = browser;
@@ -120,13 +136,17 @@ function dumpServerLog() {
 
 // ---- server and browser ----------------------------------------------------
 
-// Starts the server on a free port, with `extraArgs` after the harness's own
-// flags; resolves to its base URL ("http://host:port").
-export function startServer(extraArgs = []) {
+// Starts the server on a free port (or on `port`, to restart it where its
+// clients expect it), with `extraArgs` after the harness's own flags;
+// resolves to its base URL ("http://host:port").
+export function startServer(extraArgs = [], { port = 0 } = {}) {
   return new Promise((resolve, reject) => {
-    const args = ['--port', '0', '--www', www, '--log-level', 'info', ...extraArgs];
+    const args = ['--port', String(port), '--www', www, '--log-level', 'info', ...extraArgs];
+    stopping = false;
+    serverExit = null;
     log(`# starting ${binary} ${args.join(' ')}`);
-    server = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    server = child;
     let done = false;
     let listening = false;
     const timer = setTimeout(() => {
@@ -148,15 +168,15 @@ export function startServer(extraArgs = []) {
         resolve(baseUrl);
       }
     };
-    createInterface({ input: server.stdout }).on('line', onLine);
-    createInterface({ input: server.stderr }).on('line', onLine);
-    server.on('error', (e) => {
+    createInterface({ input: child.stdout }).on('line', onLine);
+    createInterface({ input: child.stderr }).on('line', onLine);
+    child.on('error', (e) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
       reject(new Error(`cannot start server: ${e.message}`));
     });
-    server.on('exit', (code, signal) => {
+    child.on('exit', (code, signal) => {
       serverExit = { code, signal };
       if (listening && !stopping) log(`# server exited unexpectedly (code ${code}, signal ${signal})`);
       if (done) return;
