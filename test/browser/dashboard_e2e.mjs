@@ -334,13 +334,16 @@ await run(async () => {
     });
     await page.goto(baseUrl + '/dashboard.html', { waitUntil: 'load' });
     await waitForId(page, 'cluster-summary', /^node node-a, 2 nodes up$/, '"node node-a, 2 nodes up"');
+    const readRows = () => page.$$eval('#cluster-links tbody tr', (trs) => trs.map((tr) => ({
+      peer: tr.dataset.peer, cells: Array.from(tr.cells).map((c) => c.textContent),
+    })));
     await page.waitForFunction(() => {
       const row = document.querySelector('#cluster-links tr[data-peer="node-b"]');
       return row && /^\d/.test(row.cells[2].textContent);
-    }, null, { timeout: WAIT_MS, polling: 100 });
-    const rows = await page.$$eval('#cluster-links tbody tr', (trs) => trs.map((tr) => ({
-      peer: tr.dataset.peer, cells: Array.from(tr.cells).map((c) => c.textContent),
-    })));
+    }, null, { timeout: WAIT_MS, polling: 100 }).catch(async () => {
+      throw new Error(`no messages/s for node-b within ${WAIT_MS} ms: rows ${JSON.stringify(await readRows())}`);
+    });
+    const rows = await readRows();
     assert(rows.length === 2, `${rows.length} peer rows: ${JSON.stringify(rows)}`);
     const b = rows.find((r) => r.peer === 'node-b');
     // Out: 100 messages and 50000 bytes per poll, about a second apart.
