@@ -64,20 +64,21 @@ test('refusals: bad_username always back to the form; name_taken retried only on
   assert.equal(afterRefusal('name_taken', true), 'retry');
 });
 
-function watch(clock) {
+// A started watch on a fresh fake clock, counting pings and deaths.
+function startedWatch() {
+  const clock = fakeTimers();
   const seen = { pings: 0, dead: 0 };
   const w = livenessWatch({
     sendPing: () => { seen.pings += 1; },
     onDead: () => { seen.dead += 1; },
     timers: clock,
   });
-  return { w, seen };
+  w.start();
+  return { clock, w, seen };
 }
 
 test('a ping every 25 s; an answered ping keeps the connection alive', () => {
-  const clock = fakeTimers();
-  const { w, seen } = watch(clock);
-  w.start();
+  const { clock, w, seen } = startedWatch();
   for (let i = 0; i < 4; i++) {
     clock.advance(PING_EVERY_MS);
     clock.advance(50);
@@ -89,9 +90,7 @@ test('a ping every 25 s; an answered ping keeps the connection alive', () => {
 });
 
 test('no frame within 10 s of a ping: dead once, and the watch stops', () => {
-  const clock = fakeTimers();
-  const { w, seen } = watch(clock);
-  w.start();
+  const { clock, w, seen } = startedWatch();
   clock.advance(PING_EVERY_MS + PONG_DEADLINE_MS - 1);
   assert.equal(seen.dead, 0, 'dead before the deadline');
   clock.advance(1);
@@ -103,9 +102,7 @@ test('no frame within 10 s of a ping: dead once, and the watch stops', () => {
 });
 
 test('any frame, not only a pong, clears the deadline', () => {
-  const clock = fakeTimers();
-  const { w, seen } = watch(clock);
-  w.start();
+  const { clock, w, seen } = startedWatch();
   clock.advance(PING_EVERY_MS + PONG_DEADLINE_MS - 100);
   w.heard(); // say, a chat message
   clock.advance(PING_EVERY_MS - PONG_DEADLINE_MS);
@@ -113,9 +110,7 @@ test('any frame, not only a pong, clears the deadline', () => {
 });
 
 test('stop() (the socket closed) cancels the ping and the deadline', () => {
-  const clock = fakeTimers();
-  const { w, seen } = watch(clock);
-  w.start();
+  const { clock, w, seen } = startedWatch();
   clock.advance(PING_EVERY_MS + 10);
   w.stop();
   assert.equal(clock.pending(), 0);
