@@ -1,5 +1,5 @@
 // The cluster as this node's /metrics shows it, and the per-link rates
-// between two polls. The sample names are fixed (docs/PROTOCOL.md):
+// between two polls. The sample names are fixed for the cluster server:
 //   chat_cluster_nodes                       nodes this node sees up, itself included
 //   chat_node_info{node="NAME"} 1            this node's name
 //   chat_cluster_link_up{peer="NAME"}        1 or 0

@@ -10,7 +10,7 @@
 //   });                                      // prints the summary line, exits
 // run() prints `N passed, M failed` and exits 1 on any failure (or none run).
 // Whatever happens, the server and Chromium are stopped; the whole run is
-// bounded to 60 s.
+// bounded to 60 s unless setup() is given another totalTimeoutMs.
 
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -33,8 +33,12 @@ let www = null;
 const serverLog = [];
 export let serverExit = null; // { code, signal } once the server has exited
 
+const started = Date.now();
+
+// E2E_TIMING=1 prefixes each line with the seconds since the test started.
 export function log(line) {
-  process.stdout.write(line + '\n');
+  const at = process.env.E2E_TIMING ? `[${((Date.now() - started) / 1000).toFixed(1)}] ` : '';
+  process.stdout.write(at + line + '\n');
 }
 
 function summary() {
@@ -44,8 +48,8 @@ function summary() {
 // ---- arguments, watchdog, signals ------------------------------------------
 
 // Checks `node <script> BINARY WWWDIR` (and that each of `wwwFiles` is in
-// WWWDIR), then arms the watchdog and the signal handlers.
-export function setup({ script, wwwFiles = [] }) {
+// WWWDIR), then arms the watchdog (totalTimeoutMs) and the signal handlers.
+export function setup({ script, wwwFiles = [], totalTimeoutMs = TOTAL_TIMEOUT_MS }) {
   const usage = (msg) => {
     process.stderr.write(`error: ${msg}\nusage: node ${script} /path/to/actorchat /path/to/www\n`);
     process.exit(2);
@@ -62,14 +66,14 @@ export function setup({ script, wwwFiles = [] }) {
   if (!existsSync(CHROMIUM)) usage(`chromium not found at ${CHROMIUM} (set CHROMIUM_PATH)`);
 
   watchdog = setTimeout(async () => {
-    log(`not ok - the whole test finished within ${TOTAL_TIMEOUT_MS / 1000} s`);
+    log(`not ok - the whole test finished within ${totalTimeoutMs / 1000} s`);
     failed += 1;
     dumpServerLog();
     summary();
     if (server && !serverExit) server.kill('SIGKILL');
     await Promise.race([cleanup(), new Promise((r) => setTimeout(r, 3000))]);
     process.exit(1);
-  }, TOTAL_TIMEOUT_MS);
+  }, totalTimeoutMs);
 
   for (const sig of ['SIGINT', 'SIGTERM']) {
     process.on(sig, async () => {

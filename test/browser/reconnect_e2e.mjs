@@ -12,12 +12,13 @@
 // and must keep retrying (not fall back to the login form) until the name
 // is free. Other clients are raw WebSockets from a second page. Prints
 // `ok - ...` / `not ok - ...` per check and `N passed, M failed`; exits
-// non-zero on any failure. The whole run is bounded to 60 s.
+// non-zero on any failure. The whole run is bounded to 90 s.
 
 import {
   setup, run, startServer, killServer, signalServer, launchBrowser, pageWatcher, check, assert, log,
   serverExit,
 } from './harness.mjs';
+import { PONG_DEADLINE_MS } from '../../www/reconnect.mjs';
 import {
   WAIT_MS, waitForText, statusText, waitForMembers, waitForStatus, login, joinRoom,
 } from './chat_page.mjs';
@@ -29,7 +30,9 @@ const BACK_IN_MS = 12_000;
 // the server is down that is expected, anything else is not.
 const REFUSED = /WebSocket connection to '.*' failed/;
 
-setup({ script: 'reconnect_e2e.mjs' });
+// Mostly waiting out the page's own backoff (about 15 s at worst), plus
+// Chromium's start, which takes several seconds on a busy machine.
+setup({ script: 'reconnect_e2e.mjs', totalTimeoutMs: 90_000 });
 
 // Polls `pred` (in node) until it holds.
 async function until(pred, timeout, what) {
@@ -45,8 +48,12 @@ async function until(pred, timeout, what) {
 function recordSockets(page) {
   const sockets = [];
   page.on('websocket', (ws) => {
-    const s = { frames: [], ended: false };
-    ws.on('framereceived', (f) => s.frames.push(String(f.payload)));
+    const s = { frames: [], log: [], ended: false };
+    ws.on('framereceived', (f) => {
+      s.frames.push(String(f.payload));
+      s.log.push({ t: Date.now(), got: String(f.payload) });
+    });
+    ws.on('framesent', (f) => s.log.push({ t: Date.now(), sent: String(f.payload) }));
     ws.on('socketerror', () => { s.ended = true; });
     ws.on('close', () => { s.ended = true; });
     sockets.push(s);
@@ -178,16 +185,26 @@ await run(async () => {
 
   // A room restart cannot be caused from outside, so the frame the server
   // would send then is put in the page's connection, between it and the real server.
+  // Server frames are passed on by hand, so the test knows what the page has
+  // been sent before it adds its own.
   const carol = await newPage('carol');
   let carolSocket = null;
+  const carolFrames = [];
   await carol.routeWebSocket(/\/ws\//, (ws) => {
     carolSocket = ws;
-    ws.connectToServer();
+    const server = ws.connectToServer();
+    server.onMessage((m) => {
+      carolFrames.push(JSON.parse(String(m)));
+      ws.send(m);
+    });
   });
   await check('presence "reset" replaces the member list of the room and says so in the log', async () => {
     await login(carol, baseUrl, 'carol');
     await waitForStatus(carol, 'connected as carol in lobby', 'carol');
     await joinRoom(carol, 'dev');
+    // The page asks for the members of a room it joins: that answer first.
+    await until(() => carolFrames.some((f) => f.type === 'users' && f.room === 'dev'), WAIT_MS,
+      'carol was sent no member list of dev');
     await rawLogin(traffic, 'yan', 'dev');
     await waitForMembers(carol, ['carol', 'yan'], [], 'carol');
     carolSocket.send(JSON.stringify({ type: 'presence', event: 'reset', room: 'other', users: ['x'] }));
@@ -201,20 +218,29 @@ await run(async () => {
     await waitForMembers(carol, ['carol', 'wes', 'zed'], ['yan'], 'carol');
   });
 
-  // The page's clock is Playwright's: 25 s to the next ping pass at once.
+  // The page's clock is Playwright's, paused from the start (logging in needs
+  // no timer): the watch starts at a known time and only runFor moves it.
   const dave = await newPage('dave');
-  await dave.clock.install();
+  const daveSockets = recordSockets(dave);
+  const t0 = Date.now();
+  await dave.clock.install({ time: t0 });
+  await dave.clock.pauseAt(t0 + 1000);
   await check('a server that stops answering: no pong within 10 s of a ping, the page drops the connection', async () => {
     await login(dave, baseUrl, 'dave');
     await waitForStatus(dave, 'connected as dave in lobby', 'dave');
+    const socket = daveSockets[daveSockets.length - 1];
+    const stoppedAt = Date.now();
+    const after = () => JSON.stringify(socket.log.map((e) => ({ ...e, t: e.t - stoppedAt })));
     signalServer('SIGSTOP');
     try {
       await dave.clock.runFor(25_000); // the ping
-      await dave.clock.runFor(9_000);
+      await dave.clock.runFor(PONG_DEADLINE_MS - 1);
       const s = await statusText(dave);
-      assert(s.includes('connected as dave'), `gave up before the deadline: ${JSON.stringify(s)}`);
-      await dave.clock.runFor(1_000);
-      await waitForStatus(dave, 'reconnecting in', 'dave');
+      assert(s.includes('connected as dave'), `gave up before the deadline: ${JSON.stringify(s)}; frames (ms from the stop) ${after()}`);
+      await dave.clock.runFor(1);
+      await waitForStatus(dave, 'reconnecting in', 'dave').catch((e) => {
+        throw new Error(`${e.message}; frames (ms from the stop) ${after()}`);
+      });
       await waitForText(dave, '#log .system', 'no answer from the server', 'dave');
     } finally {
       signalServer('SIGCONT');
@@ -222,12 +248,8 @@ await run(async () => {
   });
 
   await check('once the server answers again the page is back in', async () => {
-    const end = Date.now() + WAIT_MS;
-    while (!(await statusText(dave)).includes('connected as dave') && Date.now() < end) {
-      await dave.clock.runFor(1_000);
-      await dave.waitForTimeout(50);
-    }
-    await waitForStatus(dave, 'connected as dave in lobby', 'dave', 100);
+    await dave.clock.resume();
+    await waitForStatus(dave, 'connected as dave in lobby', 'dave', BACK_IN_MS);
   });
 
   await check('no dialog, no script error, no console error other than refused connections while the server was down', async () => {
