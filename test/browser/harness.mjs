@@ -14,7 +14,7 @@
 
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, statSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 
@@ -117,10 +117,35 @@ export async function killServer(signal = 'SIGKILL') {
   await exited;
 }
 
-// Sends `signal` to the running server (SIGSTOP / SIGCONT: a server that
-// hangs with its sockets open).
-export function signalServer(signal) {
-  if (server && !serverExit) server.kill(signal);
+// The state of each thread of process `pid` that runs its code (Linux /proc:
+// 'R', 'S', 'T', ...). io_uring's kernel workers (iou-*) run none and do not
+// stop.
+function threadStates(pid) {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((tid) => {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      return comm.startsWith('iou-') ? [] : [stat.slice(stat.lastIndexOf(')') + 2)[0]];
+    });
+  } catch {
+    return []; // gone, or a thread ended while being read
+  }
+}
+
+// Sends SIGSTOP or SIGCONT to the running server (a server that hangs with
+// its sockets open) and waits until all its threads are stopped, or none is:
+// a busy machine can let a thread run on for milliseconds after kill().
+export async function signalServer(signal) {
+  if (!server || serverExit) return;
+  server.kill(signal);
+  const stopped = signal === 'SIGSTOP';
+  const end = Date.now() + 5000;
+  for (;;) {
+    const states = threadStates(server.pid);
+    if (states.length && states.every((st) => (st === 'T') === stopped)) return;
+    if (Date.now() > end) throw new Error(`server threads still ${states.join('')} 5 s after ${signal}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }
 
 async function cleanup() {

@@ -231,7 +231,7 @@ await run(async () => {
     const socket = daveSockets[daveSockets.length - 1];
     const stoppedAt = Date.now();
     const after = () => JSON.stringify(socket.log.map((e) => ({ ...e, t: e.t - stoppedAt })));
-    signalServer('SIGSTOP');
+    await signalServer('SIGSTOP');
     try {
       await dave.clock.runFor(25_000); // the ping
       await dave.clock.runFor(PONG_DEADLINE_MS - 1);
@@ -243,7 +243,7 @@ await run(async () => {
       });
       await waitForText(dave, '#log .system', 'no answer from the server', 'dave');
     } finally {
-      signalServer('SIGCONT');
+      await signalServer('SIGCONT');
     }
   });
 
