@@ -15,7 +15,7 @@
 // non-zero on any failure. The whole run is bounded to 90 s.
 
 import {
-  setup, run, startServer, killServer, signalServer, launchBrowser, pageWatcher, check, assert, log,
+  setup, run, startServer, killServer, signalServer, launchBrowser, pageWatcher, check, assert,
   serverExit,
 } from './harness.mjs';
 import { PONG_DEADLINE_MS } from '../../www/reconnect.mjs';
