@@ -266,8 +266,10 @@ await run(async () => {
       const hasLine = id !== 'chart-latency' || hasHistogram;
       if (hasLine) {
         assert(ink.points >= 2, `#${id} plotted ${ink.points} points`);
-        // The x axis is always 5 minutes, so a few seconds of history is a short line.
-        assert(ink.colour >= 10, `#${id} has only ${ink.colour} pixels in a series colour`);
+        // The x axis is always 5 minutes, so a few seconds of history is a
+        // line of about 6 px: 9 to 15 saturated pixels were seen for a flat
+        // one. The grey grid and labels give none, so a handful proves the line.
+        assert(ink.colour >= 4, `#${id} has only ${ink.colour} pixels in a series colour`);
       }
     }
   });
