@@ -13,91 +13,13 @@
 import {
   setup, run, startServer, launchBrowser, pageWatcher, check, assert, log, serverExit,
 } from './harness.mjs';
+import {
+  WAIT_MS, waitForText, logHas, statusText, waitForMembers, waitForStatus, login, sendWithEnter, joinRoom,
+} from './chat_page.mjs';
 
-const WAIT_MS = 5_000; // per expectation
 const QUIET_MS = 700; // how long to watch for something that must not arrive
 
 setup({ script: 'chat_e2e.mjs' });
-
-// Waits until some element matching `selector` has text containing `text`.
-async function waitForText(page, selector, text, what) {
-  try {
-    await page.waitForFunction(
-      ([sel, t]) => Array.from(document.querySelectorAll(sel)).some((e) => e.textContent.includes(t)),
-      [selector, text],
-      { timeout: WAIT_MS, polling: 50 },
-    );
-  } catch (_) {
-    const seen = await page.evaluate(
-      (sel) => Array.from(document.querySelectorAll(sel)).map((e) => e.textContent).slice(-5),
-      selector,
-    ).catch(() => []);
-    throw new Error(`${what}: no ${selector} containing ${JSON.stringify(text)} within ${WAIT_MS} ms` +
-      ` (last seen: ${JSON.stringify(seen)})`);
-  }
-}
-
-async function logHas(page, text) {
-  return page.evaluate(
-    (t) => Array.from(document.querySelectorAll('#log > *')).some((e) => e.textContent.includes(t)),
-    text,
-  );
-}
-
-async function statusText(page) {
-  return (await page.locator('#status').textContent()) || '';
-}
-
-async function members(page) {
-  return page.$$eval('#members li', (lis) => lis.map((li) => li.dataset.user));
-}
-
-async function waitForMembers(page, want, dontWant, who) {
-  try {
-    await page.waitForFunction(
-      ([w, dw]) => {
-        const names = Array.from(document.querySelectorAll('#members li')).map((li) => li.dataset.user);
-        return w.every((n) => names.includes(n)) && dw.every((n) => !names.includes(n));
-      },
-      [want, dontWant],
-      { timeout: WAIT_MS, polling: 50 },
-    );
-  } catch (_) {
-    throw new Error(`${who}'s #members is ${JSON.stringify(await members(page))}; ` +
-      `wanted ${JSON.stringify(want)}` + (dontWant.length ? ` and not ${JSON.stringify(dontWant)}` : ''));
-  }
-}
-
-async function waitForStatus(page, text, who) {
-  try {
-    await page.waitForFunction(
-      (t) => document.getElementById('status').textContent.includes(t),
-      text,
-      { timeout: WAIT_MS, polling: 50 },
-    );
-  } catch (_) {
-    throw new Error(`${who}'s status is ${JSON.stringify(await statusText(page))}, wanted ${JSON.stringify(text)}`);
-  }
-}
-
-// ---- page actions (through the page's own forms) ---------------------------
-
-async function login(page, baseUrl, name) {
-  await page.goto(baseUrl + '/', { waitUntil: 'load' });
-  await page.getByLabel('Your name').fill(name);
-  await page.getByRole('button', { name: 'Join chat', exact: true }).click();
-}
-
-async function sendWithEnter(page, text) {
-  const input = page.getByLabel('Message', { exact: true });
-  await input.fill(text);
-  await input.press('Enter');
-}
-
-async function joinRoom(page, room) {
-  await page.getByLabel('Room', { exact: true }).fill(room);
-  await page.getByRole('button', { name: 'Join room', exact: true }).click();
-}
 
 // ---- the test --------------------------------------------------------------
 

@@ -1,5 +1,5 @@
 // Shared harness of the browser end-to-end tests (chat_e2e.mjs, dashboard_e2e.mjs,
-// trace_e2e.mjs).
+// trace_e2e.mjs, reconnect_e2e.mjs).
 //
 // One test per process, so the state lives in this module:
 //   setup({ script: 'x_e2e.mjs' });          // checks args; arms watchdog, signals
@@ -10,11 +10,11 @@
 //   });                                      // prints the summary line, exits
 // run() prints `N passed, M failed` and exits 1 on any failure (or none run).
 // Whatever happens, the server and Chromium are stopped; the whole run is
-// bounded to 60 s.
+// bounded to 60 s unless setup() is given another totalTimeoutMs.
 
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, statSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 
@@ -33,8 +33,12 @@ let www = null;
 const serverLog = [];
 export let serverExit = null; // { code, signal } once the server has exited
 
+const started = Date.now();
+
+// E2E_TIMING=1 prefixes each line with the seconds since the test started.
 export function log(line) {
-  process.stdout.write(line + '\n');
+  const at = process.env.E2E_TIMING ? `[${((Date.now() - started) / 1000).toFixed(1)}] ` : '';
+  process.stdout.write(at + line + '\n');
 }
 
 function summary() {
@@ -44,8 +48,8 @@ function summary() {
 // ---- arguments, watchdog, signals ------------------------------------------
 
 // Checks `node <script> BINARY WWWDIR` (and that each of `wwwFiles` is in
-// WWWDIR), then arms the watchdog and the signal handlers.
-export function setup({ script, wwwFiles = [] }) {
+// WWWDIR), then arms the watchdog (totalTimeoutMs) and the signal handlers.
+export function setup({ script, wwwFiles = [], totalTimeoutMs = TOTAL_TIMEOUT_MS }) {
   const usage = (msg) => {
     process.stderr.write(`error: ${msg}\nusage: node ${script} /path/to/actorchat /path/to/www\n`);
     process.exit(2);
@@ -62,14 +66,14 @@ export function setup({ script, wwwFiles = [] }) {
   if (!existsSync(CHROMIUM)) usage(`chromium not found at ${CHROMIUM} (set CHROMIUM_PATH)`);
 
   watchdog = setTimeout(async () => {
-    log(`not ok - the whole test finished within ${TOTAL_TIMEOUT_MS / 1000} s`);
+    log(`not ok - the whole test finished within ${totalTimeoutMs / 1000} s`);
     failed += 1;
     dumpServerLog();
     summary();
     if (server && !serverExit) server.kill('SIGKILL');
     await Promise.race([cleanup(), new Promise((r) => setTimeout(r, 3000))]);
     process.exit(1);
-  }, TOTAL_TIMEOUT_MS);
+  }, totalTimeoutMs);
 
   for (const sig of ['SIGINT', 'SIGTERM']) {
     process.on(sig, async () => {
@@ -103,6 +107,47 @@ export async function stopServer() {
   await terminateServer();
 }
 
+// Ends the server on purpose with `signal` (SIGKILL: no goodbye to any
+// client) and waits until it has exited.
+export async function killServer(signal = 'SIGKILL') {
+  if (!server || serverExit) return;
+  stopping = true;
+  const exited = new Promise((resolve) => server.once('exit', resolve));
+  server.kill(signal);
+  await exited;
+}
+
+// The state of each thread of process `pid` that runs its code (Linux /proc:
+// 'R', 'S', 'T', ...). io_uring's kernel workers (iou-*) run none and do not
+// stop.
+function threadStates(pid) {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((tid) => {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      return comm.startsWith('iou-') ? [] : [stat.slice(stat.lastIndexOf(')') + 2)[0]];
+    });
+  } catch {
+    return []; // gone, or a thread ended while being read
+  }
+}
+
+// Sends SIGSTOP or SIGCONT to the running server (a server that hangs with
+// its sockets open) and waits until all its threads are stopped, or none is:
+// a busy machine can let a thread run on for milliseconds after kill().
+export async function signalServer(signal) {
+  if (!server || serverExit) return;
+  server.kill(signal);
+  const stopped = signal === 'SIGSTOP';
+  const end = Date.now() + 5000;
+  for (;;) {
+    const states = threadStates(server.pid);
+    if (states.length && states.every((st) => (st === 'T') === stopped)) return;
+    if (Date.now() > end) throw new Error(`server threads still ${states.join('')} 5 s after ${signal}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 async function cleanup() {
   if (browser) {
     const b = browser;
@@ -120,13 +165,17 @@ function dumpServerLog() {
 
 // ---- server and browser ----------------------------------------------------
 
-// Starts the server on a free port, with `extraArgs` after the harness's own
-// flags; resolves to its base URL ("http://host:port").
-export function startServer(extraArgs = []) {
+// Starts the server on a free port (or on `port`, to restart it where its
+// clients expect it), with `extraArgs` after the harness's own flags;
+// resolves to its base URL ("http://host:port").
+export function startServer(extraArgs = [], { port = 0 } = {}) {
   return new Promise((resolve, reject) => {
-    const args = ['--port', '0', '--www', www, '--log-level', 'info', ...extraArgs];
+    const args = ['--port', String(port), '--www', www, '--log-level', 'info', ...extraArgs];
+    stopping = false;
+    serverExit = null;
     log(`# starting ${binary} ${args.join(' ')}`);
-    server = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    server = child;
     let done = false;
     let listening = false;
     const timer = setTimeout(() => {
@@ -148,15 +197,15 @@ export function startServer(extraArgs = []) {
         resolve(baseUrl);
       }
     };
-    createInterface({ input: server.stdout }).on('line', onLine);
-    createInterface({ input: server.stderr }).on('line', onLine);
-    server.on('error', (e) => {
+    createInterface({ input: child.stdout }).on('line', onLine);
+    createInterface({ input: child.stderr }).on('line', onLine);
+    child.on('error', (e) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
       reject(new Error(`cannot start server: ${e.message}`));
     });
-    server.on('exit', (code, signal) => {
+    child.on('exit', (code, signal) => {
       serverExit = { code, signal };
       if (listening && !stopping) log(`# server exited unexpectedly (code ${code}, signal ${signal})`);
       if (done) return;
