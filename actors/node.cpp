@@ -71,9 +71,11 @@ struct node_state {
   caf::io::middleman_actor
       connector; // the middleman's (or OpenSSL manager's) actor
   caf::actor probe;
-  std::set<std::string> known;            // addresses of every node heard of
-  std::set<std::string> trying;           // addresses being connected
-  std::map<std::string, peer_link> peers; // up, by name
+  std::set<std::string> known; // addresses of every node heard of
+  std::set<std::string> seeds; // --join: always tried
+  std::map<std::string, std::string> name_at; // address -> name, once met
+  std::set<std::string> trying;               // addresses being connected
+  std::map<std::string, peer_link> peers;     // up, by name
 };
 
 using node_ptr = node_actor::stateful_pointer<node_state>;
@@ -133,6 +135,7 @@ void add_peer(node_ptr self, node_info info, node_actor handle) {
     st.ctx->ids.set_slot(slot);
   }
   st.known.insert(info.address);
+  st.name_at[info.address] = info.name;
   self->monitor(handle);
   auto name = info.name;
   st.peers.emplace(name, peer_link{std::move(info), std::move(handle)});
@@ -203,11 +206,22 @@ void connect(node_ptr self, const std::string& address) {
           fail);
 }
 
+/// Whether this node links to `address`, or waits for it to link here. Of
+/// two nodes that met before, the one with the smaller name links to the
+/// other: one link per pair, and a link through a proxy stays the only one
+/// (a cut then cuts them apart). Seeds and strangers are always tried.
+bool initiates(node_ptr self, const std::string& address) {
+  auto& st = self->state;
+  auto it = st.name_at.find(address);
+  return st.seeds.count(address) || it == st.name_at.end() ||
+         st.me.name < it->second;
+}
+
 /// Tries every known node that is not up; runs again after a while.
 void tick(node_ptr self) {
   auto& st = self->state;
   for (auto& address : std::set<std::string>(st.known))
-    if (!is_up(self, address))
+    if (!is_up(self, address) && initiates(self, address))
       connect(self, address);
   self->delayed_send(self, st.opts.retry_every, tick_atom::value);
 }
@@ -230,6 +244,7 @@ node_actor::behavior_type node_impl(node_ptr self, registry_actor registry,
       prober,
       static_cast<int>(std::min<int64_t>(1000, st.ctx->node_timeout.count())));
   learn(self, st.opts.join);
+  st.seeds.insert(st.opts.join.begin(), st.opts.join.end());
   publish_view(self);
   self->set_down_handler([self](caf::down_msg& dm) {
     count(self);
