@@ -101,6 +101,9 @@ std::string metrics::render() const {
     header(out, "chat_cluster_nodes", "gauge",
            "Cluster nodes this node sees up, itself included.");
     out << "chat_cluster_nodes " << nodes << '\n';
+    header(out, "chat_node_info", "gauge", "This node's name.");
+    out << "chat_node_info{node=\"" << node_name << "\"} 1\n";
+    links.render(out);
   }
   header(out, "chat_messages_total", "counter",
          "Chat messages accepted, by kind.");

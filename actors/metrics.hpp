@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <string>
 
+#include "actors/link_metrics.hpp"
 #include "actors/protocol.hpp"
 
 namespace chat {
@@ -45,6 +46,10 @@ struct metrics {
   std::atomic<int64_t> connections{0}; // open WebSocket connections
   /// Nodes this node sees up, itself included; 0 when not in a cluster.
   std::atomic<int64_t> cluster_nodes{0};
+  /// This node's name (set once, before any actor runs); empty alone.
+  std::string node_name;
+  /// Per peer node: link up, messages, bytes.
+  link_metrics links;
   counter broadcasts{0};
   counter privates{0};
   counter deliveries{0};    // chat messages handed to a connection

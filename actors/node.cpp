@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "actors/instrument.hpp"
+#include "actors/link_metrics.hpp"
 #include "actors/log.hpp"
 
 namespace chat {
@@ -138,6 +139,8 @@ void add_peer(node_ptr self, node_info info, node_actor handle) {
   st.name_at[info.address] = info.name;
   self->monitor(handle);
   auto name = info.name;
+  if (auto* row = st.ctx->stats.links.make(name))
+    row->up = true;
   st.peers.emplace(name, peer_link{std::move(info), std::move(handle)});
   publish_view(self);
 }
@@ -156,9 +159,21 @@ void greet(node_ptr self, const std::string& address, node_actor peer) {
       .then(
           [self, address, peer](node_info& info,
                                 std::vector<std::string>& addrs) {
-            self->state.trying.erase(address);
+            auto& st = self->state;
+            st.trying.erase(address);
             learn(self, addrs);
+            auto name = info.name;
             add_peer(self, std::move(info), peer);
+            // We made this link: find its socket, and tell the peer where
+            // our end is so that it can find its own.
+            auto hp = split_host_port(address);
+            auto* row = st.ctx->stats.links.find(name);
+            if (!hp || !row)
+              return;
+            int fd = find_tcp_socket(0, hp->second);
+            row->fd = fd;
+            if (fd >= 0)
+              self->send(peer, link_atom::value, st.me.name, local_port_of(fd));
           },
           [self, address](caf::error& err) {
             self->state.trying.erase(address);
@@ -251,6 +266,10 @@ node_actor::behavior_type node_impl(node_ptr self, registry_actor registry,
     auto& st = self->state;
     for (auto it = st.peers.begin(); it != st.peers.end(); ++it)
       if (it->second.handle.address() == dm.source) {
+        if (auto* row = st.ctx->stats.links.find(it->first)) {
+          row->up = false;
+          row->fd = -1;
+        }
         log::warn("node " + it->first + " is down (" +
                   self->system().render(dm.reason) + ")");
         st.peers.erase(it);
@@ -276,6 +295,12 @@ node_actor::behavior_type node_impl(node_ptr self, registry_actor registry,
       [self](tick_atom) {
         count(self);
         tick(self);
+      },
+      [self](link_atom, const std::string& peer, uint16_t port) {
+        count(self);
+        auto& st = self->state;
+        if (auto* row = st.ctx->stats.links.find(peer))
+          row->fd = find_tcp_socket(st.opts.listen_port, port);
       },
   };
 }

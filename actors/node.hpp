@@ -17,6 +17,9 @@ namespace chat {
 struct cluster_options {
   /// host:port where peers reach this node (its published node actor).
   std::string address;
+  /// The port its node actor is published on here (the address's port,
+  /// unless a proxy or NAT stands in between).
+  uint16_t listen_port = 0;
   /// Nodes to join at start (host:port each); retried until one answers,
   /// and again whenever a known node is not up.
   std::vector<std::string> join;

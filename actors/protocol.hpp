@@ -57,6 +57,7 @@ using host_atom = caf::atom_constant<caf::atom("host")>;
 using view_atom = caf::atom_constant<caf::atom("view")>;
 using hello_atom = caf::atom_constant<caf::atom("hello")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using link_atom = caf::atom_constant<caf::atom("link")>;
 
 // -- typed actor interfaces --------------------------------------------------
 
@@ -99,8 +100,8 @@ using room_owner =
 ///  (join, session, user, conn, entry) -> (members)  adds a local member
 ///        (monitored): `join` presence to the others, then the joiner's
 ///        first frame (see `entry`) straight to its connection
-///  (join, mirror, member, user, entry, clock) -> (members, first frame)
-///        adds a member of another node, reached through that node's
+///  (join, mirror, member, user, entry, clock, node) -> (members, first
+///        frame)  adds a member of node `node`, reached through that node's
 ///        mirror (monitored: the node's death removes all its members);
 ///        its first frame travels with the reply, ahead of any delivery.
 ///        `clock` is the mirror node's id clock
@@ -119,7 +120,8 @@ using room_actor = caf::typed_actor<
     caf::replies_to<join_atom, session_actor, std::string, connection_ref,
                     entry>::with<std::vector<std::string>>,
     caf::replies_to<join_atom, room_delivery, uint64_t, std::string, entry,
-                    uint64_t>::with<std::vector<std::string>, frame>,
+                    uint64_t,
+                    std::string>::with<std::vector<std::string>, frame>,
     caf::replies_to<leave_atom, session_actor>::with<caf::ok_atom>,
     caf::replies_to<leave_atom, room_delivery, uint64_t>::with<caf::ok_atom>,
     caf::replies_to<publish_atom, std::string, std::string,
@@ -209,10 +211,13 @@ using registry_actor = registry_peer_actor::extend<
 ///        answer is this node and the addresses of every peer it knows,
 ///        so that every node links to every other (a full mesh)
 ///  (tick)                       connects to known peers that are not up
+///  (link, node, port)           the sender made our link, and its end is
+///        at `port`: here that finds the link's socket for /metrics
 using node_actor =
     caf::typed_actor<caf::replies_to<hello_atom, node_info>::with<
                          node_info, std::vector<std::string>>,
-                     caf::reacts_to<tick_atom>>;
+                     caf::reacts_to<tick_atom>,
+                     caf::reacts_to<link_atom, std::string, uint16_t>>;
 
 /// tracer: owns the trace file; one JSON line per record, in arrival order.
 ///  (trace, record)              appends one line

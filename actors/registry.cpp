@@ -12,6 +12,20 @@ void count(registry_ptr self) {
   chat::count(self, *self->state.ctx, actor_kind::registry);
 }
 
+void count_peer_message(registry_ptr self, bool replied) {
+  auto& sender = self->current_sender();
+  if (!sender)
+    return;
+  auto& st = self->state;
+  for (auto& [name, peer] : st.peers)
+    if (peer.registry.node() == sender->node()) {
+      st.ctx->stats.links.received(name);
+      if (replied)
+        st.ctx->stats.links.sent(name);
+      return;
+    }
+}
+
 namespace {
 
 /// The trace name of the actor at `addr`: a session, room or mirror we
@@ -122,6 +136,7 @@ registry_actor::behavior_type registry_impl(registry_ptr self, context* ctx) {
       },
       [self](members_atom, const std::string& room) {
         count(self);
+        count_peer_message(self, true);
         trace_in(self, "members");
         return room_members(self, room);
       },
@@ -139,32 +154,38 @@ registry_actor::behavior_type registry_impl(registry_ptr self, context* ctx) {
       // -- from other nodes ---------------------------------------------------
       [self](claim_atom, const std::string& user, const name_claim& c) {
         count(self);
+        count_peer_message(self, true);
         trace_in(self, "claim");
         return peer_claims(self, user, c);
       },
       [self](claimed_atom, const std::string& user, const name_claim& c) {
         count(self);
+        count_peer_message(self, false);
         trace_in(self, "claimed");
         self->state.names.confirm(user, c);
       },
       [self](release_atom, const std::string& user, const name_claim& c) {
         count(self);
+        count_peer_message(self, false);
         trace_in(self, "release");
         self->state.names.release(user, c);
       },
       [self](sync_atom, const std::vector<name_entry>& names) {
         count(self);
+        count_peer_message(self, false);
         trace_in(self, "sync");
         merge_names(self, names);
       },
       [self](host_atom, const std::string& room) {
         count(self);
+        count_peer_message(self, true);
         trace_in(self, "host");
         return host_room(self, room);
       },
       [self](deliver_atom, const std::string& user, const frame& f,
              uint64_t id) {
         count(self);
+        count_peer_message(self, true);
         trace_in(self, "deliver");
         return deliver_private(self, user, f, id);
       },

@@ -17,8 +17,10 @@ int64_t wall_now_ns() {
 }
 
 template <class... Ts> void to_peers(registry_ptr self, Ts&&... xs) {
-  for (auto& [name, peer] : self->state.peers)
+  for (auto& [name, peer] : self->state.peers) {
+    self->state.ctx->stats.links.sent(name);
     self->send(peer.registry, xs...);
+  }
 }
 
 /// The login won: the session holds its name.
@@ -58,16 +60,20 @@ void on_answer(registry_ptr self, const std::string& user, const name_claim& c,
 
 void ask_peer(registry_ptr self, const std::string& user, const name_claim& c,
               const std::string& peer, const registry_peer_actor& registry) {
+  self->state.ctx->stats.links.sent(peer);
   self->request(registry, self->state.ctx->node_timeout, claim_atom::value,
                 user, c)
-      .then([self, user, c,
-             peer](bool granted) { on_answer(self, user, c, peer, granted); },
-            [self, user, c, peer](caf::error&) {
-              // No answer within the node timeout. A peer that died is out of
-              // the view by now (names_on_view answered for it); one that is
-              // still in it may hold the name: refuse, never guess.
-              on_answer(self, user, c, peer, false);
-            });
+      .then(
+          [self, user, c, peer](bool granted) {
+            self->state.ctx->stats.links.received(peer);
+            on_answer(self, user, c, peer, granted);
+          },
+          [self, user, c, peer](caf::error&) {
+            // No answer within the node timeout. A peer that died is out of
+            // the view by now (names_on_view answered for it); one that is
+            // still in it may hold the name: refuse, never guess.
+            on_answer(self, user, c, peer, false);
+          });
 }
 
 } // namespace
@@ -150,8 +156,12 @@ look_up(registry_ptr self, const std::string& user) {
   }
   // Held (or being claimed) on another node: that node delivers it.
   if (auto* h = st.names.find(user); h && h->claim.node != st.node())
-    if (auto peer = st.peers.find(h->claim.node); peer != st.peers.end())
+    if (auto peer = st.peers.find(h->claim.node); peer != st.peers.end()) {
+      // The session sends its frame there now, and hears back.
+      st.ctx->stats.links.sent(peer->first);
+      st.ctx->stats.links.received(peer->first);
       return {session_actor{}, connection_ref{}, peer->second.registry};
+    }
   return make_error(chat_errc::unknown_user);
 }
 
@@ -228,8 +238,10 @@ void names_on_view(registry_ptr self, const std::set<std::string>& died,
     return;
   auto mine = st.names.held_by(st.node());
   for (auto& node : joined)
-    if (auto peer = st.peers.find(node); peer != st.peers.end())
+    if (auto peer = st.peers.find(node); peer != st.peers.end()) {
+      st.ctx->stats.links.sent(node);
       self->send(peer->second.registry, sync_atom::value, mine);
+    }
 }
 
 } // namespace chat

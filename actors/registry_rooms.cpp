@@ -81,8 +81,9 @@ void ask_host(registry_ptr self, const std::string& room) {
             auto it = st.joining.find(room);
             if (it == st.joining.end() || it->second.attempt != attempt)
               return; // a newer attempt (the view changed) answers instead
-            auto mirror = spawn_room_mirror(
-                self, room, hosted, caf::actor_cast<room_owner>(self), *st.ctx);
+            auto mirror =
+                spawn_room_mirror(self, room, hosted, host,
+                                  caf::actor_cast<room_owner>(self), *st.ctx);
             self->monitor(mirror);
             st.mirrors[room] = registry_state::mirrored_room{mirror, host};
             st.rooms_by_addr.emplace(mirror.address(), room);

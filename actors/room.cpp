@@ -24,6 +24,7 @@ struct local_member {
 /// message per broadcast crosses the link, however many they are.
 struct mirror_link {
   room_delivery handle;
+  std::string node; // the mirror's node, for the link metrics
   std::map<uint64_t, std::string> members; // member id -> user
 };
 
@@ -109,6 +110,15 @@ void trace_deliveries(room_ptr self, uint64_t id) {
   st.ctx->trace(std::move(lines));
 }
 
+/// A request and its reply on the link of the mirror at `addr`, if it is one.
+void count_link(room_ptr self, const caf::actor_addr& addr) {
+  auto& st = self->state;
+  if (auto it = st.mirrors.find(addr); it != st.mirrors.end()) {
+    st.ctx->stats.links.received(it->second.node);
+    st.ctx->stats.links.sent(it->second.node);
+  }
+}
+
 /// A publish's mirror answered (or died): the reply goes once all did.
 void settle(room_ptr self, uint64_t id, const caf::actor_addr& mirror) {
   auto& waits = self->state.waits;
@@ -134,6 +144,7 @@ std::size_t fan_out(room_ptr self, const frame& f, uint64_t id = 0,
   for (const auto& m : st.members)
     sent += m.conn.send(f) ? 1 : 0;
   for (const auto& [addr, link] : st.mirrors) {
+    st.ctx->stats.links.sent(link.node);
     if (!wait) { // presence: nobody waits for it
       caf::anon_send(link.handle, deliver_atom::value, f, id);
       continue;
@@ -142,8 +153,12 @@ std::size_t fan_out(room_ptr self, const frame& f, uint64_t id = 0,
     // A link that dies drops requests silently: the timeout (and the
     // mirror's down message, usually first) settles them.
     self->request(link.handle, st.ctx->node_timeout, deliver_atom::value, f, id)
-        .then([self, id, addr = addr](caf::ok_atom) { settle(self, id, addr); },
-              [self, id, addr = addr](caf::error&) { settle(self, id, addr); });
+        .then(
+            [self, id, addr = addr, node = link.node](caf::ok_atom) {
+              self->state.ctx->stats.links.received(node);
+              settle(self, id, addr);
+            },
+            [self, id, addr = addr](caf::error&) { settle(self, id, addr); });
   }
   return sent;
 }
@@ -267,16 +282,19 @@ room_actor::behavior_type room_impl(room_ptr self, std::string name,
         return names;
       },
       [self](join_atom, room_delivery mirror, uint64_t member,
-             std::string& user, entry how,
-             uint64_t clock) -> std::tuple<std::vector<std::string>, frame> {
+             std::string& user, entry how, uint64_t clock,
+             std::string& node) -> std::tuple<std::vector<std::string>, frame> {
         count(self);
         auto& st = self->state;
         trace_in(self, "join");
+        st.ctx->stats.links.received(node);
+        st.ctx->stats.links.sent(node); // the reply
         // Ids from now on are above any the joiner's node has seen.
         st.ctx->ids.observe(clock);
         auto& link = st.mirrors[mirror.address()];
         if (!link.handle) {
           link.handle = mirror;
+          link.node = node;
           self->monitor(mirror);
         }
         if (!link.members.count(member)) {
@@ -297,6 +315,7 @@ room_actor::behavior_type room_impl(room_ptr self, std::string name,
       [self](leave_atom, const room_delivery& mirror, uint64_t member) {
         count(self);
         trace_in(self, "leave", mirror.address());
+        count_link(self, mirror.address());
         remove_remote(self, mirror.address(), member);
         return caf::ok_atom::value;
       },
@@ -304,6 +323,8 @@ room_actor::behavior_type room_impl(room_ptr self, std::string name,
              uint64_t after) -> caf::result<uint64_t> {
         count(self);
         auto& st = self->state;
+        count_link(self,
+                   caf::actor_cast<caf::actor_addr>(self->current_sender()));
         st.ctx->ids.observe(after);
         auto id = st.ctx->next_message_id();
         trace_in(self, "publish", {}, id);

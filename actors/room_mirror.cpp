@@ -22,7 +22,8 @@ struct mirrored_member {
 struct mirror_state {
   static inline const char* name = "mirror";
   std::string room_name;
-  room_actor room; // on another node
+  room_actor room;  // on another node...
+  std::string host; // ...this one
   room_owner owner;
   context* ctx = nullptr;
   std::map<uint64_t, mirrored_member> members; // by the session's actor id
@@ -92,7 +93,7 @@ caf::result<std::vector<std::string>> join(mirror_ptr self, session_actor who,
   auto promise = self->make_response_promise<std::vector<std::string>>();
   auto key = track(self, promise);
   self->request(st.room, st.ctx->node_timeout, join_atom::value, delivery(self),
-                member, user, how, st.ctx->ids.high_water())
+                member, user, how, st.ctx->ids.high_water(), st.ctx->node_name)
       .then(
           [self, promise, key, member, how](std::vector<std::string>& names,
                                             frame& first) mutable {
@@ -167,11 +168,12 @@ caf::result<T> relay(mirror_ptr self, Ts&&... xs) {
 }
 
 room_mirror_actor::behavior_type mirror_impl(mirror_ptr self, std::string name,
-                                             room_actor room, room_owner owner,
-                                             context* ctx) {
+                                             room_actor room, std::string host,
+                                             room_owner owner, context* ctx) {
   auto& st = self->state;
   st.room_name = std::move(name);
   st.room = std::move(room);
+  st.host = std::move(host);
   st.owner = std::move(owner);
   st.ctx = ctx;
   self->monitor(st.room);
@@ -208,7 +210,8 @@ room_mirror_actor::behavior_type mirror_impl(mirror_ptr self, std::string name,
                     how);
       },
       [not_here](join_atom, room_delivery, uint64_t, std::string&, entry,
-                 uint64_t) -> caf::result<std::vector<std::string>, frame> {
+                 uint64_t,
+                 std::string&) -> caf::result<std::vector<std::string>, frame> {
         return not_here(); // mirrors of mirrors do not exist
       },
       [self](leave_atom, const session_actor& who) {
@@ -258,6 +261,8 @@ room_mirror_actor::behavior_type mirror_impl(mirror_ptr self, std::string name,
         count(self);
         auto& st = self->state;
         trace_in(self, "deliver", id);
+        st.ctx->stats.links.received(st.host);
+        st.ctx->stats.links.sent(st.host); // the ok
         st.ctx->ids.observe(id);
         std::size_t sent = 0;
         for (auto& [member, m] : st.members)
@@ -273,10 +278,10 @@ room_mirror_actor::behavior_type mirror_impl(mirror_ptr self, std::string name,
 } // namespace
 
 room_mirror_actor spawn_room_mirror(caf::local_actor* parent, std::string name,
-                                    room_actor room, room_owner owner,
-                                    context& ctx) {
+                                    room_actor room, std::string host,
+                                    room_owner owner, context& ctx) {
   return parent->spawn(mirror_impl, std::move(name), std::move(room),
-                       std::move(owner), &ctx);
+                       std::move(host), std::move(owner), &ctx);
 }
 
 } // namespace chat

@@ -8,10 +8,10 @@
 
 namespace chat {
 
-/// Spawns the mirror of `room` (an actor on another node) called `name`;
+/// Spawns the mirror of `room` (an actor on node `host`) called `name`;
 /// it tells `owner` (this node's registry) when its last member left.
 room_mirror_actor spawn_room_mirror(caf::local_actor* parent, std::string name,
-                                    room_actor room, room_owner owner,
-                                    context& ctx);
+                                    room_actor room, std::string host,
+                                    room_owner owner, context& ctx);
 
 } // namespace chat

@@ -27,12 +27,13 @@ struct tracer_state {
   static inline const char* name = "tracer";
   file_ptr file;
   std::string path;
+  std::string node;    // this node's name in a cluster, else empty
   bool failed = false; // a write failed: logged once, the rest dropped
 
   void write(const trace_record& r) {
     if (failed)
       return;
-    auto line = trace_line(r);
+    auto line = trace_line(r, node);
     line += '\n';
     if (std::fwrite(line.data(), 1, line.size(), file.get()) != line.size())
       fail();
@@ -63,9 +64,10 @@ void flush_if_idle(tracer_ptr self) {
 }
 
 tracer_actor::behavior_type tracer_impl(tracer_ptr self, file_ptr file,
-                                        std::string path) {
+                                        std::string path, std::string node) {
   self->state.file = std::move(file);
   self->state.path = std::move(path);
+  self->state.node = std::move(node);
   return {
       [self](trace_atom, const trace_record& r) {
         self->state.write(r);
@@ -86,7 +88,7 @@ tracer_actor::behavior_type tracer_impl(tracer_ptr self, file_ptr file,
 
 } // namespace
 
-std::string trace_line(const trace_record& r) {
+std::string trace_line(const trace_record& r, const std::string& node) {
   // Built by hand in the documented key order, for human readers; faster
   // than an ordered_json object, and the tracer formats every line.
   std::string out;
@@ -103,6 +105,10 @@ std::string trace_line(const trace_record& r) {
     out += R"(,"id":)";
     out += std::to_string(r.id);
   }
+  if (!node.empty()) {
+    out += R"(,"node":)";
+    append_json_string(out, node);
+  }
   out += '}';
   return out;
 }
@@ -111,7 +117,8 @@ std::string unnamed_sender(const caf::actor_addr& addr) {
   return addr ? "actor:" + std::to_string(addr.id()) : "server";
 }
 
-tracer_actor spawn_tracer(caf::actor_system& sys, const std::string& path) {
+tracer_actor spawn_tracer(caf::actor_system& sys, const std::string& path,
+                          const std::string& node) {
   file_ptr file{std::fopen(path.c_str(), "w"), [](std::FILE* f) {
                   if (f)
                     std::fclose(f);
@@ -122,7 +129,7 @@ tracer_actor spawn_tracer(caf::actor_system& sys, const std::string& path) {
   // A large buffer: the tracer writes in bursts and flushes when idle.
   std::setvbuf(file.get(), nullptr, _IOFBF, 1 << 16);
   return sys.spawn<caf::detached + caf::hidden>(tracer_impl, std::move(file),
-                                                path);
+                                                path, node);
 }
 
 } // namespace chat

@@ -109,6 +109,7 @@ chat_server::chat_server(const server_options& opts)
     // Before the registry starts: names are claimed in the node's name,
     // and ids carry its slot.
     d.ctx.node_name = node_id->name;
+    d.ctx.stats.node_name = node_id->name;
     d.ctx.node_timeout = opts.cluster.node_timeout;
     d.ctx.ids.enter_cluster(placement_hash(node_id->name, "id slot"));
     d.ctx.stats.cluster_nodes.store(1);
@@ -116,7 +117,7 @@ chat_server::chat_server(const server_options& opts)
   d.sys.emplace(d.cfg);
   // Before any other actor, which may trace from its first message on.
   if (!opts.trace_file.empty()) {
-    d.ctx.tracer = spawn_tracer(*d.sys, opts.trace_file);
+    d.ctx.tracer = spawn_tracer(*d.sys, opts.trace_file, d.ctx.node_name);
     log::info("tracing messages between actors to " + opts.trace_file);
   }
   auto registry = spawn_registry(*d.sys, d.ctx);

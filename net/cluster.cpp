@@ -90,6 +90,7 @@ node_actor start_cluster(caf::actor_system& sys, registry_actor registry,
                          context& ctx) {
   cluster_options opts;
   opts.address = id.address;
+  opts.listen_port = id.port;
   opts.join = flags.join;
   opts.tls = flags.tls();
   opts.retry_every = std::min<std::chrono::milliseconds>(
