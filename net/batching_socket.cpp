@@ -42,7 +42,7 @@ void batching_socket::send_text(std::shared_ptr<const std::string> payload) {
 
 std::size_t batching_socket::backlog_bytes() const noexcept {
   auto held = held_ ? held_header_bytes_ + held_->size() : 0;
-  return held + filling_.size() + (sending_.size() - sent_);
+  return held + filling_.bytes() + (sending_.size() - sent_);
 }
 
 std::size_t batching_socket::unacknowledged_bytes() const noexcept {
@@ -55,7 +55,7 @@ std::size_t batching_socket::unacknowledged_bytes() const noexcept {
 
 void batching_socket::discard_queued() {
   held_.reset();
-  std::string().swap(filling_);
+  filling_.clear();
 }
 
 void batching_socket::when_drained(std::function<void()> then) {
@@ -70,12 +70,12 @@ void batching_socket::send(std::string_view head, std::string_view body) {
   if (failed_)
     return;
   if (waiting_ || in_batch_ || backlog_bytes() > 0) {
-    unhold();                           // the held frame goes first
-    filling_.append(head).append(body); // leaves with the next write
+    unhold();                    // the held frame goes first
+    filling_.append(head, body); // leaves with the next write
     return;
   }
   if (join_batch()) {
-    filling_.append(head).append(body);
+    filling_.append(head, body);
     return;
   }
   error_code ec;
@@ -133,7 +133,7 @@ std::size_t batching_socket::batch_buffers(iovec (&pieces)[2]) {
   }
   if (sent_ == sending_.size()) {
     release_sent();
-    sending_.swap(filling_);
+    sending_ = filling_.take_front();
   }
   if (sent_ == sending_.size())
     return 0;
@@ -168,7 +168,7 @@ void batching_socket::flush() {
       release_sent();
       if (filling_.empty())
         return;
-      sending_.swap(filling_); // whole frames only, in order
+      sending_ = filling_.take_front(); // whole frames, in order
     }
     error_code ec;
     auto n = socket_.write_some(
@@ -213,9 +213,9 @@ void batching_socket::notify_if_drained() {
 void batching_socket::unhold() {
   if (!held_)
     return;
-  std::string bytes(held_header_, held_header_bytes_);
-  bytes.append(*held_).append(filling_);
-  filling_.swap(bytes);
+  std::string frame(held_header_, held_header_bytes_);
+  frame.append(*held_);
+  filling_.prepend(std::move(frame));
   held_.reset();
 }
 
@@ -238,7 +238,7 @@ void batching_socket::fail(error_code ec) {
     return;
   failed_ = ec ? ec : asio::error::broken_pipe;
   held_.reset();
-  std::string().swap(filling_);
+  filling_.clear();
   std::string().swap(sending_);
   sent_ = 0;
   error_code ignored;

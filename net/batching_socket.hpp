@@ -25,6 +25,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/system/error_code.hpp>
 
+#include "net/chunk_queue.hpp"
 #include "net/write_batch.hpp"
 
 namespace chat::net {
@@ -112,7 +113,7 @@ private:
   std::function<void()> on_failure_;
   std::atomic<uint64_t>* total_writes_ = nullptr;
   uint64_t writes_ = 0;
-  std::string filling_; // whole frames no write has started on
+  chunk_queue filling_; // whole frames no write has started on
   std::string sending_; // frames being written; sent_ bytes are out
   std::size_t sent_ = 0;
   bool waiting_ = false;  // for the kernel to take more (async_wait)
