@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages actorchat needs (as root, or via sudo).
 #   scripts/install-deps.sh          build and run the server
-#   scripts/install-deps.sh --test   also Chromium, Node.js and playwright-core
+#   scripts/install-deps.sh --test   also Catch2, Chromium, Node.js,
+#                                    playwright-core, clang-format and
+#                                    ShellCheck (for scripts/check-drift.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(g++ cmake make ccache libcaf-dev libboost1.81-dev nlohmann-json3-dev
   liburing-dev libssl-dev)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(catch2 chromium)
+  packages+=(catch2 chromium clang-format shellcheck)
   command -v node >/dev/null && command -v npm >/dev/null ||
     packages+=(nodejs npm)
 fi

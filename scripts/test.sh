@@ -14,4 +14,6 @@ cmake --build "$build_dir" -j2
 export UBSAN_OPTIONS="suppressions=$PWD/test/ubsan.supp:print_stacktrace=1:halt_on_error=1"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
 export LSAN_OPTIONS="suppressions=$PWD/test/lsan.supp"
+# CTEST_ARGS is a list of arguments: split on purpose.
+# shellcheck disable=SC2086
 ctest --test-dir "$build_dir" --output-on-failure -j2 ${CTEST_ARGS:-}

@@ -20,8 +20,8 @@
 
 #include "net/batching_socket.hpp"
 #include "net/beast.hpp"
-#include "net/ws_frame.hpp"
 #include "net/write_batch.hpp"
+#include "net/ws_frame.hpp"
 #include "net/ws_upgrade.hpp"
 
 namespace {

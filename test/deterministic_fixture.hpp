@@ -370,7 +370,8 @@ struct deterministic_fixture {
 
   caf::expected<session_actor> lookup(const std::string& user) {
     session_actor result;
-    auto err = ask([&](session_actor& s, connection_ref&, registry_peer_actor&) { result = s; },
+    auto err = ask([&](session_actor& s, connection_ref&,
+                       registry_peer_actor&) { result = s; },
                    lookup_atom::value, user);
     if (err)
       return err;

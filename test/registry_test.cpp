@@ -34,7 +34,9 @@ TEST_CASE_METHOD(actor_fixture,
   bool unknown = false;
   self->request(registry, 1s, lookup_atom::value, std::string{"zed"})
       .receive(
-          [](session_actor&, connection_ref&, registry_peer_actor&) { FAIL("zed found"); },
+          [](session_actor&, connection_ref&, registry_peer_actor&) {
+            FAIL("zed found");
+          },
           [&](caf::error& err) { unknown = is(err, chat_errc::unknown_user); });
   CHECK(unknown);
 }

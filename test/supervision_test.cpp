@@ -24,7 +24,8 @@ session_actor find_session(test_server& srv, const std::string& user) {
   caf::scoped_actor self{srv.server().system()};
   session_actor session;
   self->request(srv.server().registry(), 1s, lookup_atom::value, user)
-      .receive([&](session_actor& s, connection_ref&, registry_peer_actor&) { session = s; },
+      .receive([&](session_actor& s, connection_ref&,
+                   registry_peer_actor&) { session = s; },
                [](caf::error&) { FAIL("no session"); });
   return session;
 }
