@@ -4,13 +4,13 @@
 #include <memory>
 #include <mutex>
 #include <random>
-#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
+#include "chaos_talker.hpp"
 #include "raw_socket.hpp"
 #include "server_metrics.hpp"
 #include "ws_client.hpp"
@@ -28,16 +28,6 @@ constexpr const char* kind_names[] = {"reset",         "fin_mid_frame",
                                       "half_open",     "never_read",
                                       "cut_handshake", "cut_http"};
 
-/// Sequence number of a talker message, or -1.
-long seq_of(const json& frame) {
-  if (frame.value("type", "") != "message")
-    return -1;
-  auto msg = frame.value("msg", "");
-  if (msg.rfind("chaos:", 0) != 0)
-    return -1;
-  return std::stol(msg.substr(6));
-}
-
 /// Logs `name` in, joins `room` and waits for the join ack.
 std::unique_ptr<ws_client> member(const chaos_options& o,
                                   const std::string& name,
@@ -51,67 +41,6 @@ std::unique_ptr<ws_client> member(const chaos_options& o,
       return c;
   }
 }
-
-/// Sends numbered broadcasts at a steady rate; records which the server
-/// accepted (echoed back to the talker) and which it refused.
-class talker {
-public:
-  talker(std::unique_ptr<ws_client> c, double rate)
-      : client_(std::move(c)), rate_(rate) {
-    thread_ = std::thread{[this] { run(); }};
-  }
-  ~talker() { stop(); }
-
-  void stop() {
-    if (!thread_.joinable())
-      return;
-    stop_ = true;
-    thread_.join();
-    // Collect the answers to everything sent.
-    auto deadline = steady::now() + 5s;
-    while (static_cast<long>(accepted_.size()) + refused_ < sent_ &&
-           steady::now() < deadline)
-      take(client_->recv(100ms));
-  }
-
-  long sent() const { return sent_; }
-  long refused() const { return refused_; }
-  const std::vector<long>& accepted() const { return accepted_; }
-
-private:
-  void run() {
-    auto period = std::chrono::duration_cast<steady::duration>(
-        std::chrono::duration<double>(1.0 / rate_));
-    auto next = steady::now();
-    while (!stop_) {
-      client_->send_json(
-          {{"type", "say"}, {"msg", "chaos:" + std::to_string(sent_)}});
-      ++sent_;
-      next += period;
-      while (steady::now() < next)
-        take(
-            client_->recv(std::chrono::duration_cast<std::chrono::milliseconds>(
-                next - steady::now())));
-    }
-  }
-
-  void take(const std::optional<json>& f) {
-    if (!f)
-      return;
-    if (auto seq = seq_of(*f); seq >= 0)
-      accepted_.push_back(seq);
-    else if (f->value("type", "") == "error")
-      ++refused_;
-  }
-
-  std::unique_ptr<ws_client> client_;
-  double rate_;
-  std::atomic<bool> stop_{false};
-  std::atomic<long> sent_{0};
-  long refused_ = 0;
-  std::vector<long> accepted_;
-  std::thread thread_;
-};
 
 } // namespace
 
@@ -162,11 +91,18 @@ run_chaos(const chaos_options& o,
   r.sessions_before = static_cast<long>(
       server_metric(o.host, o.port, "chat_sessions") + 1); // + the talker
   talker talk{member(o, prefix + "talk", room), o.talk_rate};
+  auto talk_start = steady::now();
 
   std::vector<std::string> logged_in; // names to log in again
   std::vector<std::unique_ptr<client::raw_socket>> held; // silent peers
   auto last_progress = steady::now() - 1s;
+  // The rounds are spread over the duration; the talker talks throughout.
+  auto rounds_start = steady::now();
+  auto round_period = std::chrono::duration<double>(o.duration / o.rounds);
   for (int round = 0; round < o.rounds; ++round) {
+    std::this_thread::sleep_until(
+        rounds_start +
+        std::chrono::duration_cast<steady::duration>(round_period * round));
     auto kind = o.kinds[rng() % o.kinds.size()];
     ++r.faults[to_string(kind)];
     auto name = prefix + std::to_string(round);
@@ -229,25 +165,21 @@ run_chaos(const chaos_options& o,
                std::to_string(held.size()));
     }
   }
+  std::this_thread::sleep_until(rounds_start +
+                                std::chrono::duration_cast<steady::duration>(
+                                    std::chrono::duration<double>(o.duration)));
+  r.talk_seconds =
+      std::chrono::duration<double>(steady::now() - talk_start).count();
   talk.stop();
-  r.messages_sent = static_cast<long>(talk.accepted().size());
-  r.messages_refused = talk.refused();
+  r.messages_sent = talk.count(talk_record::accepted);
+  r.messages_refused = talk.count(talk_record::refused);
+  r.messages_lost = talk.count(talk_record::pending);
 
   // Every observer must hold every accepted message, in the talker's order.
-  std::set<long> accepted(talk.accepted().begin(), talk.accepted().end());
-  long last = accepted.empty() ? -1 : *accepted.rbegin();
   for (auto& obs : observers) {
-    std::vector<long> seen;
-    auto deadline = steady::now() + 10s;
-    while ((seen.empty() || seen.back() < last) && steady::now() < deadline)
-      if (auto f = obs->recv(200ms); f)
-        if (auto seq = seq_of(*f); seq >= 0)
-          seen.push_back(seq);
-    std::set<long> got(seen.begin(), seen.end());
-    for (auto seq : accepted)
-      r.observer_messages_lost += got.count(seq) ? 0 : 1;
-    for (std::size_t i = 1; i < seen.size(); ++i)
-      r.observer_out_of_order += seen[i] < seen[i - 1] ? 1 : 0;
+    auto c = check_observer(*obs, talk.records(), [](long) { return false; });
+    r.observer_messages_lost += c.lost;
+    r.observer_out_of_order += c.out_of_order;
   }
 
   // Every faulted session must end (within the server's heartbeat).
@@ -288,6 +220,8 @@ std::string to_json(const chaos_report& r) {
          {"tool_errors", r.tool_errors},
          {"messages_sent", r.messages_sent},
          {"messages_refused", r.messages_refused},
+         {"messages_lost", r.messages_lost},
+         {"talk_seconds", r.talk_seconds},
          {"observer_messages_lost", r.observer_messages_lost},
          {"observer_out_of_order", r.observer_out_of_order},
          {"sessions_before", r.sessions_before},
@@ -306,7 +240,8 @@ std::string to_text(const chaos_report& r) {
   for (auto& [kind, n] : r.faults)
     out << ' ' << kind << '=' << n;
   out << "\n  talker messages accepted " << r.messages_sent << ", refused "
-      << r.messages_refused << "\n  observer messages lost "
+      << r.messages_refused << ", lost " << r.messages_lost << " in "
+      << r.talk_seconds << " s\n  observer messages lost "
       << r.observer_messages_lost << ", out of order "
       << r.observer_out_of_order << "\n  sessions before " << r.sessions_before
       << ", after " << r.sessions_after << ", leaked " << r.sessions_leaked

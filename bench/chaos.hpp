@@ -31,6 +31,8 @@ struct chaos_options {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;
   int rounds = 100;
+  /// Seconds the rounds are spread over; the talker talks all along.
+  double duration = 10;
   uint64_t seed = 0;
   std::vector<fault_kind> kinds = all_kinds();
   int observers = 2;
@@ -50,6 +52,8 @@ struct chaos_report {
   int tool_errors = 0;               // faults the tool could not set up
   long messages_sent = 0;            // accepted by the server (echoed)
   long messages_refused = 0;         // refused (e.g. rate_limited)
+  long messages_lost = 0;            // neither echoed nor refused
+  double talk_seconds = 0;           // how long the talker talked
   long observer_messages_lost = 0;   // over all observers
   long observer_out_of_order = 0;
   long sessions_before = 0;

@@ -40,7 +40,9 @@ idle   hold N connections; server RSS per connection
 
 chaos  rounds of random client faults while observers check that no message
        is lost (exit 1 if anything was lost or leaked)
-  --rounds N (100)  --seed S (random)  --observers N (2)  --rate R (10)
+  --rounds N (100)  --duration S (10; the rounds are spread over it and the
+  talker says R messages a second all along)  --seed S (random)
+  --observers N (2)  --rate R (10)
   --kinds LIST (all of: reset,fin_mid_frame,half_open,never_read,
                cut_handshake,cut_http)
   --settle S (70; at least the server's heartbeat timeout)
@@ -192,6 +194,7 @@ int main(int argc, char** argv) {
       o.host = host;
       o.port = port;
       o.rounds = get(c, "rounds", o.rounds, as_int);
+      o.duration = get(c, "duration", o.duration, as_double);
       o.seed = get(c, "seed", static_cast<uint64_t>(std::random_device{}()),
                    [](const std::string& s) { return std::stoull(s); });
       o.observers = get(c, "observers", o.observers, as_int);
@@ -201,8 +204,10 @@ int main(int argc, char** argv) {
           static_cast<long>(get(c, "settle", 70.0, as_double) * 1000));
       if (!c.values.empty())
         return fail("unknown option --" + c.values.begin()->first);
-      if (o.rounds < 1 || o.observers < 1 || o.talk_rate <= 0)
-        return fail("--rounds, --observers and --rate must be positive");
+      if (o.rounds < 1 || o.observers < 1 || o.talk_rate <= 0 ||
+          o.duration <= 0)
+        return fail("--rounds, --duration, --observers and --rate must be "
+                    "positive");
       o.rounds_done = &rounds_done;
       auto sampler = timeline(
           {{"rounds_done", [&] { return double(rounds_done.load()); }}});
@@ -211,7 +216,7 @@ int main(int argc, char** argv) {
       end_progress();
       std::cout << bench::to_text(r);
       write_json(json_file, bench::to_json(r));
-      bool clean = r.observer_messages_lost == 0 &&
+      bool clean = r.messages_lost == 0 && r.observer_messages_lost == 0 &&
                    r.observer_out_of_order == 0 && r.sessions_leaked == 0 &&
                    r.relogin_failed == 0;
       return clean ? 0 : 1;
