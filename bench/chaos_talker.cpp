@@ -86,7 +86,45 @@ void talker::take(const std::optional<json>& f) {
   }
 }
 
-observer_check check_observer(client::ws_client& obs,
+observer::observer(std::unique_ptr<client::ws_client> c)
+    : client_(std::move(c)) {
+  thread_ = std::thread{[this] { run(); }};
+}
+
+observer::~observer() {
+  stop_ = true;
+  if (thread_.joinable())
+    thread_.join();
+}
+
+void observer::run() {
+  while (!stop_) {
+    auto l = last_.load();
+    if (l != -2 && (l < 0 || (!seen_.empty() && seen_.back() >= l)))
+      break;
+    auto f = client_->recv(100ms);
+    if (!f)
+      continue;
+    if (auto seq = chaos_seq_of(*f); seq >= 0)
+      seen_.push_back(seq);
+    else if (f->value("type", "") == "presence" &&
+             f->value("event", "") == "reset")
+      resets_.push_back(steady::now());
+  }
+  done_ = true;
+}
+
+void observer::stop(long last, std::chrono::milliseconds wait) {
+  last_ = last;
+  auto deadline = steady::now() + wait;
+  while (!done_ && steady::now() < deadline) // it ends once `last` arrived
+    std::this_thread::sleep_for(20ms);
+  stop_ = true;
+  if (thread_.joinable())
+    thread_.join();
+}
+
+observer_check check_observer(observer& obs,
                               const std::vector<talk_record>& records,
                               const std::function<bool(long)>& excused) {
   observer_check r;
@@ -94,19 +132,21 @@ observer_check check_observer(client::ws_client& obs,
   for (std::size_t i = 0; i < records.size(); ++i)
     if (records[i].state == talk_record::accepted)
       last = static_cast<long>(i);
-  std::vector<long> seen;
-  auto deadline = steady::now() + 10s;
-  while ((seen.empty() || seen.back() < last) && steady::now() < deadline)
-    if (auto f = obs.recv(200ms); f)
-      if (auto seq = chaos_seq_of(*f); seq >= 0)
-        seen.push_back(seq);
+  obs.stop(last, 10s);
+  const auto& seen = obs.seen();
   r.received = static_cast<long>(seen.size());
   std::set<long> got(seen.begin(), seen.end());
   for (std::size_t i = 0; i < records.size(); ++i) {
     auto seq = static_cast<long>(i);
     if (records[i].state != talk_record::accepted || got.count(seq))
       continue;
-    ++(excused(seq) ? r.lost_excused : r.lost);
+    if (excused(seq)) {
+      ++r.lost_excused;
+    } else {
+      ++r.lost;
+      if (r.lost_seqs.size() < 5)
+        r.lost_seqs.push_back(seq);
+    }
   }
   for (std::size_t i = 1; i < seen.size(); ++i)
     r.out_of_order += seen[i] <= seen[i - 1] ? 1 : 0;

@@ -61,12 +61,41 @@ struct observer_check {
   long lost_excused = 0; // accepted but excused (in flight at a node fault)
   long out_of_order = 0; // received at or below an earlier one (incl. twice)
   long received = 0;
+  std::vector<long> lost_seqs; // the first few counted as lost
 };
 
-/// Reads `obs` until it holds the last accepted message (or 10 s pass) and
-/// checks it against `records`; a message for which `excused(seq)` holds
-/// may be missing.
-observer_check check_observer(client::ws_client& obs,
+/// A member of the talker's room that reads all along, so that it knows
+/// when each message and each `presence reset` of the room arrived.
+class observer {
+public:
+  explicit observer(std::unique_ptr<client::ws_client> c);
+  ~observer();
+
+  /// Reads on until message `last` arrived (or `wait` passed), then stops.
+  void stop(long last, std::chrono::milliseconds wait);
+  /// Valid after stop(): sequence numbers in arrival order.
+  const std::vector<long>& seen() const { return seen_; }
+  /// Valid after stop(): when a `presence reset` arrived (the member
+  /// re-attached to its room, e.g. after the room moved to another node).
+  const std::vector<std::chrono::steady_clock::time_point>& resets() const {
+    return resets_;
+  }
+
+private:
+  void run();
+
+  std::unique_ptr<client::ws_client> client_;
+  std::atomic<bool> stop_{false}, done_{false};
+  std::atomic<long> last_{-2}; // -2: read until told
+  std::vector<long> seen_;
+  std::vector<std::chrono::steady_clock::time_point> resets_;
+  std::thread thread_;
+};
+
+/// Stops `obs` once it holds the last accepted message (or 10 s pass) and
+/// checks what it got against `records`; a message for which
+/// `excused(seq)` holds may be missing.
+observer_check check_observer(observer& obs,
                               const std::vector<talk_record>& records,
                               const std::function<bool(long)>& excused);
 

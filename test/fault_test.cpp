@@ -36,7 +36,7 @@ TEST_CASE("under random client faults observers lose no message, sessions "
     o.lim.rate_burst = 1e6;
   }};
   bench::chaos_options opts;
-  opts.port = srv.port();
+  opts.servers = {{"127.0.0.1", srv.port()}};
   opts.rounds = 150;
   opts.seed = std::getenv("FAULT_SEED") ? std::stoull(std::getenv("FAULT_SEED"))
                                         : std::random_device{}();
