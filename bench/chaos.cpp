@@ -1,16 +1,14 @@
 #include "chaos.hpp"
 
-#include <atomic>
+#include <cstdio>
 #include <memory>
-#include <mutex>
+#include <optional>
 #include <random>
-#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
 
-#include <nlohmann/json.hpp>
-
+#include "chaos_talker.hpp"
 #include "raw_socket.hpp"
 #include "server_metrics.hpp"
 #include "ws_client.hpp"
@@ -19,7 +17,6 @@ namespace bench {
 
 using namespace std::chrono_literals;
 using client::ws_client;
-using nlohmann::json;
 using steady = std::chrono::steady_clock;
 
 namespace {
@@ -28,90 +25,86 @@ constexpr const char* kind_names[] = {"reset",         "fin_mid_frame",
                                       "half_open",     "never_read",
                                       "cut_handshake", "cut_http"};
 
-/// Sequence number of a talker message, or -1.
-long seq_of(const json& frame) {
-  if (frame.value("type", "") != "message")
-    return -1;
-  auto msg = frame.value("msg", "");
-  if (msg.rfind("chaos:", 0) != 0)
-    return -1;
-  return std::stol(msg.substr(6));
-}
-
-/// Logs `name` in, joins `room` and waits for the join ack.
-std::unique_ptr<ws_client> member(const chaos_options& o,
-                                  const std::string& name,
+/// Logs `name` in on `s`, joins `room` and waits for the join ack.
+std::unique_ptr<ws_client> member(const server_url& s, const std::string& name,
                                   const std::string& room) {
-  auto c = std::make_unique<ws_client>(o.host, o.port, "/ws/" + name);
-  c->expect("welcome");
+  auto c = std::make_unique<ws_client>(s.host, s.port, "/ws/" + name);
+  c->expect("welcome", 10s);
   c->send_json({{"type", "join"}, {"room", room}});
   for (;;) {
-    auto f = c->expect("presence");
+    auto f = c->expect("presence", 10s);
     if (f["user"] == name && f["room"] == room)
       return c;
   }
 }
 
-/// Sends numbered broadcasts at a steady rate; records which the server
-/// accepted (echoed back to the talker) and which it refused.
-class talker {
-public:
-  talker(std::unique_ptr<ws_client> c, double rate)
-      : client_(std::move(c)), rate_(rate) {
-    thread_ = std::thread{[this] { run(); }};
-  }
-  ~talker() { stop(); }
-
-  void stop() {
-    if (!thread_.joinable())
-      return;
-    stop_ = true;
-    thread_.join();
-    // Collect the answers to everything sent.
-    auto deadline = steady::now() + 5s;
-    while (static_cast<long>(accepted_.size()) + refused_ < sent_ &&
-           steady::now() < deadline)
-      take(client_->recv(100ms));
-  }
-
-  long sent() const { return sent_; }
-  long refused() const { return refused_; }
-  const std::vector<long>& accepted() const { return accepted_; }
-
-private:
-  void run() {
-    auto period = std::chrono::duration_cast<steady::duration>(
-        std::chrono::duration<double>(1.0 / rate_));
-    auto next = steady::now();
-    while (!stop_) {
-      client_->send_json(
-          {{"type", "say"}, {"msg", "chaos:" + std::to_string(sent_)}});
-      ++sent_;
-      next += period;
-      while (steady::now() < next)
-        take(
-            client_->recv(std::chrono::duration_cast<std::chrono::milliseconds>(
-                next - steady::now())));
-    }
-  }
-
-  void take(const std::optional<json>& f) {
-    if (!f)
-      return;
-    if (auto seq = seq_of(*f); seq >= 0)
-      accepted_.push_back(seq);
-    else if (f->value("type", "") == "error")
-      ++refused_;
-  }
-
-  std::unique_ptr<ws_client> client_;
-  double rate_;
-  std::atomic<bool> stop_{false};
-  std::atomic<long> sent_{0};
-  long refused_ = 0;
-  std::vector<long> accepted_;
-  std::thread thread_;
+/// What the rounds leave behind to check afterwards.
+struct fault_state {
+  std::vector<std::pair<std::string, server_url>> logged_in; // to log in again
+  std::vector<std::unique_ptr<client::raw_socket>> held;     // silent peers
 };
+
+/// One client fault as `name` against `s`; throws if the tool cannot.
+void client_fault(fault_kind kind, const server_url& s, const std::string& name,
+                  std::mt19937_64& rng, fault_state& st) {
+  switch (kind) {
+  case fault_kind::reset: {
+    ws_client c{s.host, s.port, "/ws/" + name};
+    c.expect("welcome");
+    c.reset();
+    st.logged_in.push_back({name, s});
+    break;
+  }
+  case fault_kind::fin_mid_frame: {
+    client::raw_socket sock{s.host, s.port};
+    sock.upgrade("/ws/" + name);
+    auto frame =
+        client::ws_frame(client::op_text, R"({"type":"say","msg":"cut"})");
+    sock.send(frame.substr(0, 1 + rng() % (frame.size() - 1)));
+    sock.shutdown_write();
+    st.logged_in.push_back({name, s});
+    break;
+  }
+  case fault_kind::half_open:
+  case fault_kind::never_read: {
+    auto sock = std::make_unique<client::raw_socket>(
+        s.host, s.port, kind == fault_kind::never_read ? 2048 : 0);
+    sock->upgrade("/ws/" + name);
+    st.held.push_back(std::move(sock));
+    st.logged_in.push_back({name, s});
+    break;
+  }
+  case fault_kind::cut_handshake: {
+    client::raw_socket sock{s.host, s.port};
+    std::string req = "GET /ws/" + name +
+                      " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                      "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n";
+    sock.send(req.substr(0, 1 + rng() % (req.size() - 1)));
+    sock.reset();
+    break;
+  }
+  case fault_kind::cut_http: {
+    client::raw_socket sock{s.host, s.port};
+    std::string req = "GET /healthz HTTP/1.1\r\nHost: x\r\n";
+    sock.send(req.substr(0, 1 + rng() % (req.size() - 1)));
+    sock.shutdown_write();
+    break;
+  }
+  }
+}
+
+/// chat_sessions summed over the servers.
+long sessions(const std::vector<server_url>& servers) {
+  double n = 0;
+  for (auto& s : servers)
+    n += server_metric(s.host, s.port, "chat_sessions");
+  return static_cast<long>(n);
+}
+
+steady::duration seconds(double s) {
+  return std::chrono::duration_cast<steady::duration>(
+      std::chrono::duration<double>(s));
+}
 
 } // namespace
 
@@ -155,67 +148,57 @@ run_chaos(const chaos_options& o,
   auto tag = std::to_string(o.seed % 1000000);
   auto room = "chaos" + tag;
   auto prefix = "cx" + tag + "-";
+  // With node faults the clients use every node but the victim.
+  auto servers = o.servers;
+  int victim = -1;
+  if (o.cluster) {
+    victim = o.cluster->size() - 1;
+    servers = o.cluster->urls();
+    servers.pop_back();
+  }
+  if (servers.empty())
+    throw std::invalid_argument("chaos: no server");
+  r.servers = servers;
+  r.clients_per_server.resize(servers.size());
+  auto server = [&](std::size_t i) {
+    ++r.clients_per_server[i % servers.size()];
+    return servers[i % servers.size()];
+  };
 
-  std::vector<std::unique_ptr<ws_client>> observers;
-  for (int i = 0; i < o.observers; ++i)
-    observers.push_back(member(o, prefix + "obs" + std::to_string(i), room));
-  r.sessions_before = static_cast<long>(
-      server_metric(o.host, o.port, "chat_sessions") + 1); // + the talker
-  talker talk{member(o, prefix + "talk", room), o.talk_rate};
+  // Observer i on server i, the talker on the next: a cluster's observers
+  // get the talker's messages through other nodes.
+  std::vector<std::unique_ptr<observer>> observers;
+  for (int i = 0; i < o.observers; ++i) {
+    auto s = server(static_cast<std::size_t>(i));
+    observers.push_back(std::make_unique<observer>(
+        member(s, prefix + "obs" + std::to_string(i), room)));
+    r.observer_server.push_back(s.str());
+  }
+  auto talk_server = server(static_cast<std::size_t>(o.observers));
+  r.talker_server = talk_server.str();
+  r.sessions_before = sessions(servers) + 1; // + the talker
+  talker talk{member(talk_server, prefix + "talk", room), o.talk_rate};
+  auto talk_start = steady::now();
+  std::optional<node_chaos> nodes;
+  if (o.cluster)
+    nodes.emplace(*o.cluster, victim, o.duration, progress);
 
-  std::vector<std::string> logged_in; // names to log in again
-  std::vector<std::unique_ptr<client::raw_socket>> held; // silent peers
+  fault_state st;
   auto last_progress = steady::now() - 1s;
+  // The rounds are spread over the duration; the talker talks throughout.
+  auto round_period = seconds(o.duration / o.rounds);
   for (int round = 0; round < o.rounds; ++round) {
+    std::this_thread::sleep_until(talk_start + round_period * round);
+    // A login waits for every node's grant: no client faults while a node
+    // fault is not yet detected.
+    while (nodes && nodes->unsettled())
+      std::this_thread::sleep_for(10ms);
     auto kind = o.kinds[rng() % o.kinds.size()];
     ++r.faults[to_string(kind)];
-    auto name = prefix + std::to_string(round);
     try {
-      switch (kind) {
-      case fault_kind::reset: {
-        ws_client c{o.host, o.port, "/ws/" + name};
-        c.expect("welcome");
-        c.reset();
-        logged_in.push_back(name);
-        break;
-      }
-      case fault_kind::fin_mid_frame: {
-        client::raw_socket s{o.host, o.port};
-        s.upgrade("/ws/" + name);
-        auto frame =
-            client::ws_frame(client::op_text, R"({"type":"say","msg":"cut"})");
-        s.send(frame.substr(0, 1 + rng() % (frame.size() - 1)));
-        s.shutdown_write();
-        logged_in.push_back(name);
-        break;
-      }
-      case fault_kind::half_open:
-      case fault_kind::never_read: {
-        auto s = std::make_unique<client::raw_socket>(
-            o.host, o.port, kind == fault_kind::never_read ? 2048 : 0);
-        s->upgrade("/ws/" + name);
-        held.push_back(std::move(s));
-        logged_in.push_back(name);
-        break;
-      }
-      case fault_kind::cut_handshake: {
-        client::raw_socket s{o.host, o.port};
-        std::string req =
-            "GET /ws/" + name +
-            " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
-            "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n";
-        s.send(req.substr(0, 1 + rng() % (req.size() - 1)));
-        s.reset();
-        break;
-      }
-      case fault_kind::cut_http: {
-        client::raw_socket s{o.host, o.port};
-        std::string req = "GET /healthz HTTP/1.1\r\nHost: x\r\n";
-        s.send(req.substr(0, 1 + rng() % (req.size() - 1)));
-        s.shutdown_write();
-        break;
-      }
-      }
+      client_fault(kind,
+                   servers[static_cast<std::size_t>(round) % servers.size()],
+                   prefix + std::to_string(round), rng, st);
     } catch (const std::exception&) {
       ++r.tool_errors;
     }
@@ -226,35 +209,53 @@ run_chaos(const chaos_options& o,
       progress("round " + std::to_string(round + 1) + "/" +
                std::to_string(o.rounds) + "  sent " +
                std::to_string(talk.sent()) + "  held " +
-               std::to_string(held.size()));
+               std::to_string(st.held.size()));
     }
   }
+  std::this_thread::sleep_until(talk_start + seconds(o.duration));
+  if (nodes)
+    nodes->join(); // the last heal may settle after the duration
+  r.talk_seconds =
+      std::chrono::duration<double>(steady::now() - talk_start).count();
   talk.stop();
-  r.messages_sent = static_cast<long>(talk.accepted().size());
-  r.messages_refused = talk.refused();
+  r.messages_sent = talk.count(talk_record::accepted);
+  r.messages_refused = talk.count(talk_record::refused);
+  r.messages_lost = talk.count(talk_record::pending);
 
-  // Every observer must hold every accepted message, in the talker's order.
-  std::set<long> accepted(talk.accepted().begin(), talk.accepted().end());
-  long last = accepted.empty() ? -1 : *accepted.rbegin();
-  for (auto& obs : observers) {
-    std::vector<long> seen;
-    auto deadline = steady::now() + 10s;
-    while ((seen.empty() || seen.back() < last) && steady::now() < deadline)
-      if (auto f = obs->recv(200ms); f)
-        if (auto seq = seq_of(*f); seq >= 0)
-          seen.push_back(seq);
-    std::set<long> got(seen.begin(), seen.end());
-    for (auto seq : accepted)
-      r.observer_messages_lost += got.count(seq) ? 0 : 1;
-    for (std::size_t i = 1; i < seen.size(); ++i)
-      r.observer_out_of_order += seen[i] < seen[i - 1] ? 1 : 0;
+  // Every observer must hold every accepted message, in the talker's order;
+  // one in flight at an undetected node fault may be missing.
+  const auto& records = talk.records();
+  auto since_start = [&](steady::time_point t) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3f s",
+                  std::chrono::duration<double>(t - talk_start).count());
+    return std::string{buf};
+  };
+  for (std::size_t i = 0; i < observers.size(); ++i) {
+    auto& obs = *observers[i];
+    auto c = check_observer(obs, records, [&](long seq) {
+      auto& rec = records[static_cast<std::size_t>(seq)];
+      return nodes &&
+             nodes->in_fault_window(rec.sent_at, rec.answered_at, obs.resets());
+    });
+    for (auto seq : c.lost_seqs) {
+      auto& rec = records[static_cast<std::size_t>(seq)];
+      r.lost_samples.push_back("obs" + std::to_string(i) + " #" +
+                               std::to_string(seq) + " sent " +
+                               since_start(rec.sent_at) + " answered " +
+                               since_start(rec.answered_at));
+    }
+    r.observer_messages_lost += c.lost;
+    r.observer_lost_in_faults += c.lost_excused;
+    r.observer_out_of_order += c.out_of_order;
   }
+  if (nodes)
+    r.node_events = nodes->events();
 
   // Every faulted session must end (within the server's heartbeat).
   auto settle_deadline = steady::now() + o.settle;
   for (;;) {
-    r.sessions_after =
-        static_cast<long>(server_metric(o.host, o.port, "chat_sessions"));
+    r.sessions_after = sessions(servers);
     if (r.sessions_after <= r.sessions_before ||
         steady::now() > settle_deadline)
       break;
@@ -263,12 +264,12 @@ run_chaos(const chaos_options& o,
     std::this_thread::sleep_for(250ms);
   }
   r.sessions_leaked = std::max(0L, r.sessions_after - r.sessions_before);
-  held.clear();
+  st.held.clear();
 
-  // Every freed name logs in again.
-  for (auto& name : logged_in) {
+  // Every freed name logs in again (where it was logged in).
+  for (auto& [name, s] : st.logged_in) {
     try {
-      ws_client c{o.host, o.port, "/ws/" + name};
+      ws_client c{s.host, s.port, "/ws/" + name};
       c.expect("welcome");
       c.close();
       ++r.relogin_ok;
@@ -278,41 +279,6 @@ run_chaos(const chaos_options& o,
   }
   r.seconds = std::chrono::duration<double>(steady::now() - start).count();
   return r;
-}
-
-std::string to_json(const chaos_report& r) {
-  json j{{"mode", "chaos"},
-         {"seed", r.seed},
-         {"rounds", r.rounds},
-         {"faults", r.faults},
-         {"tool_errors", r.tool_errors},
-         {"messages_sent", r.messages_sent},
-         {"messages_refused", r.messages_refused},
-         {"observer_messages_lost", r.observer_messages_lost},
-         {"observer_out_of_order", r.observer_out_of_order},
-         {"sessions_before", r.sessions_before},
-         {"sessions_after", r.sessions_after},
-         {"sessions_leaked", r.sessions_leaked},
-         {"relogin_ok", r.relogin_ok},
-         {"relogin_failed", r.relogin_failed},
-         {"seconds", r.seconds}};
-  return j.dump(2);
-}
-
-std::string to_text(const chaos_report& r) {
-  std::ostringstream out;
-  out << "chaos: " << r.rounds << " rounds in " << r.seconds << " s (seed "
-      << r.seed << ")\n  faults:";
-  for (auto& [kind, n] : r.faults)
-    out << ' ' << kind << '=' << n;
-  out << "\n  talker messages accepted " << r.messages_sent << ", refused "
-      << r.messages_refused << "\n  observer messages lost "
-      << r.observer_messages_lost << ", out of order "
-      << r.observer_out_of_order << "\n  sessions before " << r.sessions_before
-      << ", after " << r.sessions_after << ", leaked " << r.sessions_leaked
-      << "\n  names logged in again " << r.relogin_ok << ", failed "
-      << r.relogin_failed << "\n  tool errors " << r.tool_errors << '\n';
-  return out.str();
 }
 
 } // namespace bench

@@ -1,6 +1,8 @@
 // The chaos runner behind `actorchat-bench chaos`: rounds of randomly chosen
-// client faults against any server speaking PROTOCOL.md, while a talker
-// broadcasts numbered messages and observers check that none is lost.
+// client faults against any server speaking PROTOCOL.md (or the nodes of a
+// cluster, round-robin), while a talker broadcasts numbered messages and
+// observers, spread over the servers, check that none is lost. With a
+// local cluster it also kills, restarts, cuts off and heals a node.
 #pragma once
 
 #include <atomic>
@@ -10,6 +12,9 @@
 #include <map>
 #include <string>
 #include <vector>
+
+#include "chaos_nodes.hpp"
+#include "server_url.hpp"
 
 namespace bench {
 
@@ -28,9 +33,14 @@ std::vector<fault_kind> parse_kinds(const std::string& list);
 std::vector<fault_kind> all_kinds();
 
 struct chaos_options {
-  std::string host = "127.0.0.1";
-  uint16_t port = 8080;
+  /// Clients (observers, talker, faults) are spread over these round-robin.
+  std::vector<server_url> servers{server_url{}};
+  /// Node faults: a cluster this tool started. Its last node is the victim;
+  /// the clients use the others (`servers` is ignored).
+  local_cluster* cluster = nullptr;
   int rounds = 100;
+  /// Seconds the rounds are spread over; the talker talks all along.
+  double duration = 10;
   uint64_t seed = 0;
   std::vector<fault_kind> kinds = all_kinds();
   int observers = 2;
@@ -46,12 +56,24 @@ struct chaos_options {
 struct chaos_report {
   uint64_t seed = 0;
   int rounds = 0;
+  std::vector<server_url> servers;          // the servers the clients used
+  std::vector<uint64_t> clients_per_server; // observers and the talker
+  std::vector<std::string> observer_server; // per observer
+  std::string talker_server;
   std::map<std::string, int> faults; // by kind
   int tool_errors = 0;               // faults the tool could not set up
   long messages_sent = 0;            // accepted by the server (echoed)
   long messages_refused = 0;         // refused (e.g. rate_limited)
+  long messages_lost = 0;            // neither echoed nor refused
+  double talk_seconds = 0;           // how long the talker talked
   long observer_messages_lost = 0;   // over all observers
   long observer_out_of_order = 0;
+  /// Accepted messages an observer missed that were in flight while a node
+  /// fault was undetected or a rejoin under way (not counted as lost).
+  long observer_lost_in_faults = 0;
+  /// The first few lost: "obs1 #312 sent 6.12 s answered 6.13 s".
+  std::vector<std::string> lost_samples;
+  std::vector<node_event> node_events;
   long sessions_before = 0;
   long sessions_after = 0;
   long sessions_leaked = 0;

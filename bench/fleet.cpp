@@ -2,6 +2,7 @@
 
 #include <deque>
 #include <optional>
+#include <stdexcept>
 #include <string_view>
 #include <thread>
 
@@ -207,23 +208,27 @@ struct fleet::impl {
   std::vector<std::thread> threads;
   std::vector<std::shared_ptr<client>> clients;
   fleet_stats stats;
-  std::string host;
-  uint16_t port;
+  std::vector<server_url> servers;
+  std::vector<tcp::endpoint> endpoints;               // one per server
+  std::unique_ptr<std::atomic<uint64_t>[]> connected; // per server
   std::string prefix;
   int rooms;
-  tcp::endpoint endpoint;
 };
 
-fleet::fleet(std::string host, uint16_t port, std::string prefix, int rooms,
+fleet::fleet(std::vector<server_url> servers, std::string prefix, int rooms,
              int threads)
     : impl_(std::make_unique<impl>()) {
   auto& d = *impl_;
-  d.host = std::move(host);
-  d.port = port;
+  if (servers.empty())
+    throw std::invalid_argument("fleet: no server");
+  d.servers = std::move(servers);
   d.prefix = std::move(prefix);
   d.rooms = std::max(1, rooms);
+  d.connected.reset(new std::atomic<uint64_t>[d.servers.size()]());
   tcp::resolver resolver{d.ioc};
-  d.endpoint = *resolver.resolve(d.host, std::to_string(port)).begin();
+  for (auto& s : d.servers)
+    d.endpoints.push_back(
+        *resolver.resolve(s.host, std::to_string(s.port)).begin());
   for (int i = 0; i < threads; ++i)
     d.threads.emplace_back([&d] { d.ioc.run(); });
 }
@@ -249,9 +254,13 @@ void fleet::connect(int count, double per_second,
     std::string join = room == 0 ? std::string{}
                                  : R"({"type":"join","room":"r)" +
                                        std::to_string(room) + "\"}";
-    c->start(d.endpoint, d.host + ":" + std::to_string(d.port), name_of(i),
-             join, [&d, finished](bool ok) {
+    auto s = static_cast<std::size_t>(server_of(i));
+    c->start(d.endpoints[s],
+             d.servers[s].host + ":" + std::to_string(d.servers[s].port),
+             name_of(i), join, [&d, finished, s](bool ok) {
                (ok ? d.stats.connected : d.stats.connect_failures).fetch_add(1);
+               if (ok)
+                 d.connected[s].fetch_add(1);
                finished->fetch_add(1);
              });
   }
@@ -284,6 +293,19 @@ int fleet::size() const {
 
 int fleet::room_of(int index) const {
   return index % impl_->rooms;
+}
+
+int fleet::server_of(int index) const {
+  // Round-robin within each room (client i is in room i % rooms), so every
+  // room has members on every server.
+  return (index / impl_->rooms) % static_cast<int>(impl_->servers.size());
+}
+
+std::vector<uint64_t> fleet::connected_per_server() const {
+  std::vector<uint64_t> out;
+  for (std::size_t i = 0; i < impl_->servers.size(); ++i)
+    out.push_back(impl_->connected[i].load());
+  return out;
 }
 
 std::string fleet::name_of(int index) const {

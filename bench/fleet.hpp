@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "server_url.hpp"
+
 namespace bench {
 
 /// Delivery latency histogram: 10 µs buckets up to 1 s, lock-free.
@@ -41,10 +43,11 @@ struct fleet_stats {
 };
 
 /// N clients logged in as PREFIX0..PREFIX(N-1), spread over `rooms` rooms
-/// (room 0 is the lobby), driven by `threads` I/O threads.
+/// (room 0 is the lobby) and round-robin over `servers` (the nodes of one
+/// cluster, or one server), driven by `threads` I/O threads.
 class fleet {
 public:
-  fleet(std::string host, uint16_t port, std::string prefix, int rooms,
+  fleet(std::vector<server_url> servers, std::string prefix, int rooms,
         int threads);
   ~fleet();
 
@@ -58,6 +61,10 @@ public:
 
   int size() const;
   int room_of(int index) const;
+  /// Index into `servers` of client `index`'s server.
+  int server_of(int index) const;
+  /// Clients logged in, per server.
+  std::vector<uint64_t> connected_per_server() const;
   std::string name_of(int index) const;
   fleet_stats& stats();
 

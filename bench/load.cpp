@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fleet.hpp"
+#include "report_format.hpp"
 #include "server_metrics.hpp"
 
 namespace bench {
@@ -22,12 +23,16 @@ using steady = std::chrono::steady_clock;
 
 namespace {
 
+/// The sum of a sample over every server, or `fallback` if one lacks it.
 double metric_or(const load_options& o, const char* name, double fallback) {
+  double sum = 0;
   try {
-    return server_metric(o.host, o.port, name);
+    for (auto& s : o.servers)
+      sum += server_metric(s.host, s.port, name);
   } catch (const std::exception&) {
     return fallback;
   }
+  return sum;
 }
 
 double own_cpu_seconds() {
@@ -37,12 +42,6 @@ double own_cpu_seconds() {
     return static_cast<double>(tv.tv_sec) + tv.tv_usec / 1e6;
   };
   return secs(ru.ru_utime) + secs(ru.ru_stime);
-}
-
-std::string fixed(double x, int digits = 2) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, x);
-  return buf;
 }
 
 /// A load message: "t:<send ns>:" then padding up to `payload` bytes.
@@ -77,10 +76,11 @@ load_report run_load(const load_options& o,
                      const std::function<void(const std::string&)>& progress) {
   load_report r;
   r.opts = o;
-  fleet f{o.host, o.port, unique_prefix(o), o.rooms, o.threads};
+  fleet f{o.servers, unique_prefix(o), o.rooms, o.threads};
   f.connect(o.clients, o.connect_rate, 120s);
   auto& st = f.stats();
   r.connected = st.connected.load();
+  r.connected_per_server = f.connected_per_server();
   r.connect_failures = st.connect_failures.load();
   std::vector<int> per_room(static_cast<std::size_t>(std::max(1, o.rooms)));
   for (int i = 0; i < o.clients; ++i)
@@ -184,9 +184,10 @@ idle_report run_idle(const load_options& o, double hold,
                      const std::function<void(const std::string&)>& progress) {
   idle_report r;
   r.clients = o.clients;
+  r.servers = o.servers;
   auto start = steady::now();
   r.rss_before = metric_or(o, "process_resident_memory_bytes", -1);
-  fleet f{o.host, o.port, unique_prefix(o), o.rooms, o.threads};
+  fleet f{o.servers, unique_prefix(o), o.rooms, o.threads};
   std::thread report([&] {
     while (f.stats().connected.load() + f.stats().connect_failures.load() <
            static_cast<uint64_t>(o.clients)) {
@@ -205,125 +206,13 @@ idle_report run_idle(const load_options& o, double hold,
   r.connected = f.stats().connected.load();
   r.connect_failures = f.stats().connect_failures.load();
   r.closed_early = f.stats().closed.load();
+  r.connected_per_server = f.connected_per_server();
   if (r.rss_before >= 0 && r.rss_after >= 0 && r.connected > 0)
     r.bytes_per_connection =
         (r.rss_after - r.rss_before) / static_cast<double>(r.connected);
   f.stop();
   r.seconds = std::chrono::duration<double>(steady::now() - start).count();
   return r;
-}
-
-std::string to_text(const load_report& r) {
-  const auto& o = r.opts;
-  std::ostringstream out;
-  out << "load: " << fixed(r.seconds) << " s against http://" << o.host << ':'
-      << o.port << "\n  " << o.clients << " clients (" << r.connected
-      << " connected, " << r.connect_failures << " failed), " << o.senders
-      << " senders, " << o.rate << " msg/s, "
-      << fixed(o.private_fraction * 100, 0) << "% private, " << o.payload
-      << "-byte msg, " << o.rooms << " room(s)\n"
-      << "  Latency    p50 " << fixed(r.p50_ms) << " ms   p90 "
-      << fixed(r.p90_ms) << " ms   p99 " << fixed(r.p99_ms) << " ms   p99.9 "
-      << fixed(r.p999_ms) << " ms   max " << fixed(r.max_ms) << " ms\n"
-      << "  " << r.sent << " messages sent, " << r.delivered << " of "
-      << r.expected << " deliveries (" << fixed(r.delivered / r.seconds, 0)
-      << "/s), " << r.lost() << " lost, " << r.errors << " error frames\n";
-  if (r.server_cpu_per_100k >= 0)
-    out << "  Server CPU " << fixed(r.server_cpu_s)
-        << " s = " << fixed(r.server_cpu_per_100k, 3)
-        << " s per 100k deliveries; RSS "
-        << fixed(r.server_rss_bytes / 1048576, 1) << " MiB\n";
-  else
-    out << "  Server CPU unknown (no process_cpu_seconds_total in /metrics)\n";
-  out << "  Load generator CPU " << fixed(r.tool_cpu_share * 100, 0)
-      << "% of its threads\n";
-  if (r.tool_bottleneck)
-    out << "  WARNING: the load generator, not the server, was the "
-           "bottleneck: "
-        << r.bottleneck_reason << '\n';
-  return out.str();
-}
-
-std::string to_json(const load_report& r) {
-  const auto& o = r.opts;
-  nlohmann::json j{{"mode", "load"},
-                   {"clients", o.clients},
-                   {"senders", o.senders},
-                   {"rate", o.rate},
-                   {"duration", o.duration},
-                   {"private_fraction", o.private_fraction},
-                   {"payload", o.payload},
-                   {"rooms", o.rooms},
-                   {"connected", r.connected},
-                   {"connect_failures", r.connect_failures},
-                   {"sent", r.sent},
-                   {"expected", r.expected},
-                   {"delivered", r.delivered},
-                   {"lost", r.lost()},
-                   {"errors", r.errors},
-                   {"seconds", r.seconds},
-                   {"deliveries_per_s", r.delivered / r.seconds},
-                   {"latency_ms",
-                    {{"p50", r.p50_ms},
-                     {"p90", r.p90_ms},
-                     {"p99", r.p99_ms},
-                     {"p999", r.p999_ms},
-                     {"max", r.max_ms}}},
-                   {"server_cpu_s", r.server_cpu_s},
-                   {"server_cpu_s_per_100k_deliveries", r.server_cpu_per_100k},
-                   {"server_rss_bytes", r.server_rss_bytes},
-                   {"tool_cpu_share", r.tool_cpu_share},
-                   {"tool_bottleneck", r.tool_bottleneck},
-                   {"bottleneck_reason", r.bottleneck_reason}};
-  return j.dump(2);
-}
-
-std::string csv_header() {
-  return "clients,senders,rate,private_fraction,payload,rooms,seconds,sent,"
-         "expected,delivered,lost,deliveries_per_s,p50_ms,p90_ms,p99_ms,"
-         "p999_ms,max_ms,server_cpu_s_per_100k,server_rss_bytes,"
-         "tool_bottleneck";
-}
-
-std::string to_csv(const load_report& r) {
-  const auto& o = r.opts;
-  std::ostringstream out;
-  out << o.clients << ',' << o.senders << ',' << o.rate << ','
-      << o.private_fraction << ',' << o.payload << ',' << o.rooms << ','
-      << fixed(r.seconds, 3) << ',' << r.sent << ',' << r.expected << ','
-      << r.delivered << ',' << r.lost() << ','
-      << fixed(r.delivered / r.seconds, 1) << ',' << fixed(r.p50_ms, 3) << ','
-      << fixed(r.p90_ms, 3) << ',' << fixed(r.p99_ms, 3) << ','
-      << fixed(r.p999_ms, 3) << ',' << fixed(r.max_ms, 3) << ','
-      << fixed(r.server_cpu_per_100k, 4) << ',' << fixed(r.server_rss_bytes, 0)
-      << ',' << (r.tool_bottleneck ? 1 : 0);
-  return out.str();
-}
-
-std::string to_text(const idle_report& r) {
-  std::ostringstream out;
-  out << "idle: " << r.connected << " of " << r.clients << " connections held ("
-      << r.connect_failures << " failed, " << r.closed_early
-      << " closed early) in " << fixed(r.seconds, 1) << " s\n";
-  if (r.bytes_per_connection >= 0)
-    out << "  Server RSS " << fixed(r.rss_before / 1048576, 1) << " MiB -> "
-        << fixed(r.rss_after / 1048576, 1)
-        << " MiB = " << fixed(r.bytes_per_connection / 1024, 2)
-        << " KiB per connection\n";
-  return out.str();
-}
-
-std::string to_json(const idle_report& r) {
-  nlohmann::json j{{"mode", "idle"},
-                   {"clients", r.clients},
-                   {"connected", r.connected},
-                   {"connect_failures", r.connect_failures},
-                   {"closed_early", r.closed_early},
-                   {"rss_before", r.rss_before},
-                   {"rss_after", r.rss_after},
-                   {"bytes_per_connection", r.bytes_per_connection},
-                   {"seconds", r.seconds}};
-  return j.dump(2);
 }
 
 } // namespace bench

@@ -6,12 +6,16 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
+
+#include "server_url.hpp"
 
 namespace bench {
 
 struct load_options {
-  std::string host = "127.0.0.1";
-  uint16_t port = 8080;
+  /// Clients are spread over these round-robin; server CPU and RSS are the
+  /// sums over all of them.
+  std::vector<server_url> servers{server_url{}};
   int clients = 200;
   int senders = 10;
   double rate = 100;           // messages per second, all senders together
@@ -30,6 +34,7 @@ struct load_options {
 struct load_report {
   load_options opts;
   uint64_t connected = 0, connect_failures = 0;
+  std::vector<uint64_t> connected_per_server; // as opts.servers
   uint64_t sent = 0, expected = 0, delivered = 0, errors = 0;
   double seconds = 0;
   double p50_ms = 0, p90_ms = 0, p99_ms = 0, p999_ms = 0, max_ms = 0;
@@ -49,7 +54,9 @@ load_report run_load(const load_options& o,
 
 struct idle_report {
   int clients = 0;
+  std::vector<server_url> servers;
   uint64_t connected = 0, connect_failures = 0, closed_early = 0;
+  std::vector<uint64_t> connected_per_server;
   double rss_before = -1, rss_after = -1;
   double bytes_per_connection = -1;
   double seconds = 0;

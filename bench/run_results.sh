@@ -63,7 +63,7 @@ stop_server
 
 echo "== chaos: 1000 rounds, heartbeat 2 s"
 start_server --heartbeat-timeout 2 --rate-limit 1000 --rate-burst 1000
-"$tool" chaos $url --rounds 1000 --seed 7 --rate 500 --settle 10 --quiet --json $out/chaos.json \
+"$tool" chaos $url --rounds 1000 --duration 2 --seed 7 --rate 500 --settle 10 --quiet --json $out/chaos.json \
   --timeline $out/storm.csv
 stop_server
 
