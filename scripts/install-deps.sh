@@ -2,6 +2,8 @@
 # Installs the Debian 12 packages actorchat needs (as root, or via sudo).
 #   scripts/install-deps.sh          build and run the server
 #   scripts/install-deps.sh --test   also Chromium, Node.js and playwright-core
+#   scripts/install-deps.sh --fuzz   also clang with libFuzzer and ICU (for
+#                                    scripts/fuzz.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +13,9 @@ if [[ "${1:-}" == "--test" ]]; then
   packages+=(catch2 chromium)
   command -v node >/dev/null && command -v npm >/dev/null ||
     packages+=(nodejs npm)
+fi
+if [[ "${1:-}" == "--fuzz" ]]; then
+  packages+=(clang libclang-rt-14-dev libicu-dev)
 fi
 
 missing=()
