@@ -2,9 +2,10 @@
 // refusal_of, origin_policy and the 101 response, fed header values a
 // hostile client or a mistyped --allowed-origins may hold. Input: byte 0 is
 // flags (bit 0 draining, bit 1 Sec-WebSocket-Version present, bit 2 Origin
-// present, bits 3-4 the HTTP version), the rest is newline-separated fields:
-// method, Upgrade, Connection, Sec-WebSocket-Version, Sec-WebSocket-Key,
-// Host, Origin, the --allowed-origins list.
+// present, bits 3-4 the HTTP version: 1.1, 1.0, 0.9, 2), the rest is
+// newline-separated fields: method, Upgrade, Connection,
+// Sec-WebSocket-Version, Sec-WebSocket-Key, Host, Origin, and the
+// --allowed-origins list.
 #include <algorithm>
 #include <string>
 #include <string_view>
@@ -129,7 +130,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
 
   upgrade_request req;
   req.method = f[0];
-  static constexpr unsigned versions[] = {9, 10, 11, 20};
+  static constexpr unsigned versions[] = {11, 10, 9, 20}; // 0: HTTP/1.1
   req.http_version = versions[(flags >> 3) & 3];
   req.upgrade = f[1];
   req.connection = f[2];
