@@ -3,17 +3,21 @@
 # runs each for SECONDS (default 30). Exits non-zero if any target reports a
 # crash, a broken invariant, a leak, a timeout or undefined behaviour.
 #   scripts/fuzz.sh [SECONDS_PER_TARGET]
+#   FUZZ_BUILD_DIR=build-fuzz-strict FUZZ_CMAKE_ARGS=-DFUZZ_STRICT=ON \
+#     scripts/fuzz.sh                  also the checks known findings break
 # Each target grows its corpus in build-fuzz/corpus/<target>/ (not committed)
 # from the seeds in test/fuzz/corpus/<target>/; docs/FUZZING.md explains.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-30}
-build="build-fuzz"
+build=${FUZZ_BUILD_DIR:-build-fuzz}
 targets=(ws_reader ws_upgrade codec validate percent static_files)
 
 scripts/install-deps.sh --fuzz
 export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
-cmake -S test/fuzz -B "$build" -DCMAKE_CXX_COMPILER=clang++ >/dev/null
+# shellcheck disable=SC2086
+cmake -S test/fuzz -B "$build" -DCMAKE_CXX_COMPILER=clang++ \
+  ${FUZZ_CMAKE_ARGS:-} >/dev/null
 cmake --build "$build" -j2
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export ASAN_OPTIONS="detect_leaks=1"
