@@ -4,6 +4,8 @@
 #   scripts/install-deps.sh --test   also Catch2, Chromium, Node.js,
 #                                    playwright-core, clang-format and
 #                                    ShellCheck (for scripts/check-drift.sh)
+#   scripts/install-deps.sh --fuzz   also clang with libFuzzer and ICU (for
+#                                    scripts/fuzz.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +15,9 @@ if [[ "${1:-}" == "--test" ]]; then
   packages+=(catch2 chromium clang-format shellcheck)
   command -v node >/dev/null && command -v npm >/dev/null ||
     packages+=(nodejs npm)
+fi
+if [[ "${1:-}" == "--fuzz" ]]; then
+  packages+=(clang libclang-rt-14-dev libicu-dev)
 fi
 
 missing=()
