@@ -134,6 +134,10 @@ decoded decode(std::string_view text, std::size_t max_msg_code_points) {
     return decode_error{error_code::bad_json, "JSON nested deeper than " +
                                                   std::to_string(max_nesting) +
                                                   " levels"};
+  // A raw NUL is never valid JSON, and nlohmann's parser would take it for
+  // the end of the input and ignore what follows.
+  if (text.find('\0') != std::string_view::npos)
+    return decode_error{error_code::bad_json, "a frame must not hold a NUL"};
   auto obj = json::parse(text, nullptr, false);
   if (obj.is_discarded() || !obj.is_object())
     return decode_error{error_code::bad_json, "a frame must be a JSON object"};

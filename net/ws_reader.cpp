@@ -159,8 +159,9 @@ std::optional<ws_event> ws_reader::on_frame_end() {
 
 std::optional<ws_event> ws_reader::fail(uint16_t code) {
   over_ = true;
-  message_ = std::string();
-  control_ = std::string();
+  // Swapped, not assigned: assigning an empty string keeps the heap block.
+  std::string().swap(message_);
+  std::string().swap(control_);
   return ws_event{ws_event::fail, {}, code};
 }
 
