@@ -3,8 +3,6 @@
 # runs each for SECONDS (default 30). Exits non-zero if any target reports a
 # crash, a broken invariant, a leak, a timeout or undefined behaviour.
 #   scripts/fuzz.sh [SECONDS_PER_TARGET]
-#   FUZZ_BUILD_DIR=build-fuzz-strict FUZZ_CMAKE_ARGS=-DFUZZ_STRICT=ON \
-#     scripts/fuzz.sh                  also the checks known findings break
 # Each target grows its corpus in build-fuzz/corpus/<target>/ (not committed)
 # from the seeds in test/fuzz/corpus/<target>/; docs/FUZZING.md explains.
 set -euo pipefail

@@ -93,14 +93,10 @@ std::vector<ws_event> read_all(std::string_view stream, std::size_t max,
       if (ev->kind == ws_event::text || ev->kind == ws_event::binary) {
         FUZZ_CHECK(reader.between_messages());
       }
-      // Not checked yet: that a broken stream frees its buffers (fail()'s
-      // `message_ = std::string()` keeps the heap block under libstdc++;
-      // test/fuzz/crashes/README.md). Configure with -DFUZZ_STRICT=ON once
-      // that is fixed.
-#ifdef FUZZ_CHECK_FAIL_FREES
+      // A broken stream frees its buffers (found by this target,
+      // test/fuzz/crashes/README.md).
       if (ev->kind == ws_event::fail)
         FUZZ_CHECK(reader.buffered_bytes() <= 2 * 15);
-#endif
       over = ev->kind == ws_event::close || ev->kind == ws_event::fail;
       events.push_back(std::move(*ev));
     }
