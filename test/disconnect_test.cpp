@@ -138,6 +138,18 @@ TEST_CASE("a graceful stop closes every session with 1001 and turns "
   // An open keep-alive connection now hears 503; new ones are not accepted.
   keep_alive.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
   CHECK(keep_alive.recv_until("\r\n\r\n").find("503") != std::string::npos);
+  // The acceptor closes on its own thread, soon after drain(): from then
+  // on a connect is refused by the kernel.
+  auto refused = [&] {
+    try {
+      raw_socket late{srv.port()};
+      return false;
+    } catch (const std::runtime_error& e) {
+      return std::string{e.what()}.find("refused") != std::string::npos;
+    }
+  };
+  CHECK(eventually(refused, 1s));
+  CHECK_THROWS(ws_client{srv.port(), "/ws/carol"});
   srv.server().stop();
   CHECK(std::chrono::steady_clock::now() - start < 5s);
   for (auto* c : {&alice, &bob}) {

@@ -5,6 +5,8 @@
 #include <thread>
 #include <vector>
 
+#include <sys/resource.h>
+
 #include "actors/codec.hpp"
 
 #include "raw_socket.hpp"
@@ -112,6 +114,9 @@ TEST_CASE("past 40 frames at once a session gets rate_limited, the frame is "
   ws_client alice{srv.port(), "/ws/alice"};
   alice.expect("welcome");
   constexpr int sent = 60;
+  // The bucket judges frames by their arrival, which lies between here and
+  // the last reply: it cannot refill more than 20/s over that time.
+  auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < sent; ++i)
     alice.send_json({{"type", "ping"}, {"id", i}});
   int pongs = 0, limited = 0;
@@ -123,9 +128,15 @@ TEST_CASE("past 40 frames at once a session gets rate_limited, the frame is "
     else if ((*f)["type"] == "error" && (*f)["code"] == "rate_limited")
       ++limited;
   }
-  // Burst of 40 plus what 20/s refilled while the 60 frames were sent.
+  std::chrono::duration<double> elapsed =
+      std::chrono::steady_clock::now() - start;
+  // Burst of 40 plus what 20/s refilled while the 60 frames were sent (on
+  // an idle machine a few; the bound follows the time this run took).
+  INFO("60 frames answered in " << elapsed.count() << " s");
   CHECK(pongs >= 40);
-  CHECK(pongs <= 45);
+  CHECK(pongs <= 40 + static_cast<int>(20 * elapsed.count()));
+  if (elapsed >= 1s)
+    WARN("too slow a run for the refill bound to test anything");
   CHECK(limited == sent - pongs);
   std::this_thread::sleep_for(300ms); // refills about 6 tokens
   alice.send_json({{"type", "ping"}, {"id", "again"}});
@@ -203,13 +214,16 @@ TEST_CASE("a client that does not read is closed with 1008 slow consumer, "
   auto elapsed = std::chrono::steady_clock::now() - start;
   CHECK(lazy_left);
   // The observer got every message (12 MB) while the lazy client stalled,
-  // and kept its latency: bounds generous for CI under sanitizers.
+  // and kept its latency. A room that waited for the lazy client would
+  // hold the observer until the lazy one is cut (60 s, the handshake
+  // timeout above); a busy 2-core machine under sanitizers adds up to a
+  // second or so of scheduling. 3 s tells the two apart.
   std::sort(latency_ms.begin(), latency_ms.end());
   auto p99 = latency_ms[latency_ms.size() * 99 / 100];
   WARN("observer latency while a consumer stalled: p50 "
        << latency_ms[latency_ms.size() / 2] << " ms, p99 " << p99 << " ms, max "
        << latency_ms.back() << " ms");
-  CHECK(p99 < 1000);
+  CHECK(p99 < 3000);
   CHECK(elapsed < 60s);
   CHECK(srv.metric("chat_disconnects_total{reason=\"slow_consumer\"}") == 1);
   // The lazy client, reading at last, finds the close frame 1008 behind
@@ -242,16 +256,21 @@ TEST_CASE("a silent connection is closed after the heartbeat timeout, the "
   ws_client observer{srv.port(), "/ws/observer"};
   observer.expect("welcome");
   // A raw client never answers the server's pings: a half-open peer.
+  // Its last byte (the upgrade request) arrives after `start`, and the
+  // server gives up a full timeout after it: never before start + 1 s.
+  auto start = std::chrono::steady_clock::now();
   raw_socket silent{srv.port()};
   silent.upgrade("/ws/silent");
   observer.expect("presence");
-  auto start = std::chrono::steady_clock::now();
   auto left = observer.expect("presence", 5s);
   auto waited = std::chrono::steady_clock::now() - start;
+  INFO("left after "
+       << std::chrono::duration_cast<std::chrono::milliseconds>(waited).count()
+       << " ms");
   CHECK(left["event"] == "leave");
   CHECK(left["user"] == "silent");
-  CHECK(waited >= 800ms);
-  CHECK(waited < 3s);
+  CHECK(waited >= 1000ms);
+  CHECK(waited < 3s); // the timeout plus scheduling, not a second timeout
   CHECK(srv.metric("chat_disconnects_total{reason=\"timeout\"}") == 1);
   // The observer's client answers pings, so it is still connected.
   observer.send_json({{"type", "ping"}, {"id", 1}});
@@ -295,5 +314,14 @@ TEST_CASE("past --max-connections new connections get 503, the open ones "
 TEST_CASE("the default connection limit follows the open-files limit",
           "[e2e][limits][connections]") {
   test_server srv;
-  CHECK(srv.server().context().lim.max_connections >= 1000);
+  // The server raised the soft limit to the hard one at its start; it
+  // keeps 64 files for itself (README: "open-files limit - 64"), or half
+  // of a tiny limit.
+  constexpr rlim_t margin = 64;
+  rlimit lim{};
+  REQUIRE(getrlimit(RLIMIT_NOFILE, &lim) == 0);
+  CHECK(lim.rlim_cur == lim.rlim_max);
+  auto files = std::min<rlim_t>(lim.rlim_cur, 1 << 24);
+  auto expected = files > 2 * margin ? files - margin : files / 2;
+  CHECK(srv.server().context().lim.max_connections == expected);
 }
