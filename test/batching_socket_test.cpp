@@ -244,6 +244,37 @@ TEST_CASE("batching socket: after the peer resets, queued frames are dropped "
   CHECK(pair.on_server([&] { return pair.server->failed(); }));
 }
 
+TEST_CASE("batching socket: a failed write closes the socket and calls "
+          "on_failure once",
+          "[net][batching]") {
+  socket_pair pair;
+  std::atomic<int> failures{0};
+  std::atomic<bool> open_when_told{true};
+  pair.on_server([&] {
+    pair.server->on_failure([&] {
+      ++failures;
+      open_when_told = pair.server->socket().is_open();
+    });
+  });
+  pair.client->next_layer().set_option(asio::socket_base::linger(true, 0));
+  pair.client->next_layer().close(); // RST: the next writes fail
+  // The kernel may take a write or two before it has seen the reset.
+  for (int i = 0; i < 100 && failures == 0; ++i) {
+    pair.send_on_server({"after the reset"});
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  REQUIRE(failures == 1);
+  CHECK_FALSE(open_when_told); // closed before the owner hears of it
+  CHECK(pair.on_server([&] {
+    return !pair.server->socket().is_open() && pair.server->failed() &&
+           pair.server->backlog_bytes() == 0;
+  }));
+  // Later sends are dropped without telling the owner again.
+  pair.send_on_server({"later", std::string(100000, 'x')});
+  CHECK(failures == 1);
+  CHECK(pair.backlog() == 0);
+}
+
 namespace {
 
 /// Server sockets on one I/O thread that batches its writes
