@@ -5,9 +5,8 @@
 #include <fstream>
 #include <vector>
 
-#include <unistd.h>
-
 #include "raw_socket.hpp"
+#include "temp_dir.hpp"
 #include "test_server.hpp"
 #include "ws_client.hpp"
 
@@ -39,13 +38,12 @@ TEST_CASE("files under www/ are served with their Content-Type",
 
 TEST_CASE("paths out of www/ get 404: .., encoded %2e%2e, absolute, symlink",
           "[e2e][http]") {
-  auto www = fs::temp_directory_path() /
-             ("actorchat-www-" + std::to_string(::getpid()));
+  temp_dir dir; // holds www/ and, beside it, the secret
+  auto www = dir.path / "www";
   fs::create_directories(www / "sub");
   std::ofstream(www / "index.html") << "<html>inside</html>";
   std::ofstream(www / "sub" / "ok.txt") << "inside";
-  auto secret = www.parent_path() /
-                ("actorchat-secret-" + std::to_string(::getpid()) + ".txt");
+  auto secret = dir.path / "actorchat-secret.txt";
   std::ofstream(secret) << "secret";
   fs::create_symlink(secret, www / "leak.txt");
   test_server srv{[&](auto& o) { o.www = www.string(); }};
@@ -62,8 +60,6 @@ TEST_CASE("paths out of www/ get 404: .., encoded %2e%2e, absolute, symlink",
     CHECK(res.status == 404);
     CHECK(res.body.find("secret") == std::string::npos);
   }
-  fs::remove_all(www);
-  fs::remove(secret);
 }
 
 TEST_CASE("/healthz answers 200 ok", "[e2e][http]") {
