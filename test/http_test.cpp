@@ -5,6 +5,7 @@
 #include <fstream>
 #include <vector>
 
+#include "e2e.hpp"
 #include "raw_socket.hpp"
 #include "temp_dir.hpp"
 #include "test_server.hpp"
@@ -71,10 +72,9 @@ TEST_CASE("/healthz answers 200 ok", "[e2e][http]") {
 
 TEST_CASE("/metrics exposes every fixed name in Prometheus text format",
           "[e2e][http]") {
-  test_server srv;
-  ws_client alice{srv.port(), "/ws/alice"};
-  alice.expect("welcome");
-  auto res = http_get(srv.port(), "/metrics");
+  e2e t;
+  t.login("alice"); // one session, one room
+  auto res = http_get(t.srv.port(), "/metrics");
   CHECK(res.status == 200);
   CHECK(res.content_type.rfind("text/plain", 0) == 0);
   for (const char* name :
@@ -86,11 +86,11 @@ TEST_CASE("/metrics exposes every fixed name in Prometheus text format",
     INFO(name);
     CHECK(res.body.find(name) != std::string::npos);
   }
-  CHECK(srv.metric("chat_sessions") == 1);
-  CHECK(srv.metric("chat_rooms") == 1);
+  CHECK(t.srv.metric("chat_sessions") == 1);
+  CHECK(t.srv.metric("chat_rooms") == 1);
   // The standard process metrics, so any tool can compute cost per delivery.
-  CHECK(srv.metric("process_resident_memory_bytes") > 1e6);
-  CHECK(srv.metric("process_cpu_seconds_total") >= 0);
+  CHECK(t.srv.metric("process_resident_memory_bytes") > 1e6);
+  CHECK(t.srv.metric("process_cpu_seconds_total") >= 0);
 }
 
 TEST_CASE("/ws/<name> without an upgrade gets 426", "[e2e][http]") {

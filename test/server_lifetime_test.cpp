@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "e2e.hpp"
 #include "raw_socket.hpp"
 #include "test_server.hpp"
 #include "ws_client.hpp"
@@ -23,10 +24,7 @@ TEST_CASE("a server stopped and destroyed while connections of every kind "
   std::vector<std::unique_ptr<ws_client>> users;
   std::unique_ptr<raw_socket> silent, lazy, half_request, idle_http;
   {
-    test_server srv{[](chat::net::server_options& o) {
-      o.lim.rate_per_second = 1e6;
-      o.lim.rate_burst = 1e6;
-    }};
+    test_server srv{unlimited_rate};
     auto port = srv.port();
     // Upgraded and chatting, on both I/O threads.
     for (std::string name : {"alice", "bob", "carol", "dave"}) {
