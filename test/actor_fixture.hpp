@@ -119,16 +119,17 @@ struct actor_fixture {
     auto c = connect(user);
     c.conn->expect("welcome");
     caf::scoped_actor self{*sys};
-    for (int i = 0; i < 200; ++i) {
-      bool found = false;
+    bool found = false;
+    for (int i = 0; i < 200 && !found; ++i) {
       self->request(registry, 1s, chat::lookup_atom::value, user)
           .receive([&](chat::session_actor&, chat::connection_ref&,
                        chat::registry_peer_actor&) { found = true; },
                    [](caf::error&) {});
-      if (found)
-        break;
-      std::this_thread::sleep_for(5ms);
+      if (!found)
+        std::this_thread::sleep_for(5ms);
     }
+    if (!found)
+      FAIL("the registry never found '" << user << "' after its welcome");
     return c;
   }
 };

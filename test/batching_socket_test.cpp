@@ -2,6 +2,7 @@
 // (net/batching_socket.hpp), over a real loopback TCP connection with a Beast
 // client on the other end: the client is the judge of whether the byte
 // stream (the 101 response of net/ws_upgrade.hpp included) is well-formed.
+// The write batch of an I/O thread: write_batch_test.cpp.
 #include <atomic>
 #include <future>
 #include <string>
@@ -11,7 +12,6 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/read.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
@@ -23,19 +23,14 @@
 #include "net/write_batch.hpp"
 #include "net/ws_frame.hpp"
 #include "net/ws_upgrade.hpp"
+#include "run_on.hpp"
 
 namespace {
 
 using chat::net::batching_socket;
 namespace ws_frame = chat::net::ws_frame;
 
-/// Runs `f` on the thread that runs `ioc` and waits for its result.
-template <class F> auto run_on(asio::io_context& ioc, F f) -> decltype(f()) {
-  std::packaged_task<decltype(f())()> task(std::move(f));
-  auto result = task.get_future();
-  asio::post(ioc, [&task] { task(); });
-  return result.get();
-}
+using test::run_on;
 
 /// A server socket and a Beast client joined by a loopback TCP connection
 /// with small kernel buffers, the server side driven by one I/O thread.
@@ -243,111 +238,33 @@ TEST_CASE("batching socket: after the peer resets, queued frames are dropped "
   CHECK(pair.on_server([&] { return pair.server->failed(); }));
 }
 
-namespace {
-
-/// Server sockets on one I/O thread that batches its writes
-/// (net/write_batch.hpp), each joined to a plain client socket.
-struct batched_sockets {
-  asio::io_context ioc{1};
-  std::atomic<uint64_t> syscalls{0};
-  std::shared_ptr<int> owner = std::make_shared<int>(0);
-  std::vector<std::unique_ptr<batching_socket>> servers;
-  std::vector<tcp::socket> clients;
-  std::thread io;
-
-  explicit batched_sockets(int count, bool io_uring = true) {
-    tcp::acceptor acceptor(ioc, {asio::ip::make_address("127.0.0.1"), 0});
-    for (int i = 0; i < count; ++i) {
-      tcp::socket client(ioc);
-      client.connect(acceptor.local_endpoint());
-      servers.push_back(std::make_unique<batching_socket>(acceptor.accept()));
-      servers.back()->set_owner(owner);
-      clients.push_back(std::move(client));
-    }
-    io = std::thread([this, io_uring] {
-      chat::net::write_batch::run(ioc, &syscalls, io_uring);
+TEST_CASE("batching socket: a failed write closes the socket and calls "
+          "on_failure once",
+          "[net][batching]") {
+  socket_pair pair;
+  std::atomic<int> failures{0};
+  std::atomic<bool> open_when_told{true};
+  pair.on_server([&] {
+    pair.server->on_failure([&] {
+      ++failures;
+      open_when_told = pair.server->socket().is_open();
     });
-  }
-
-  ~batched_sockets() {
-    ioc.stop();
-    io.join();
-  }
-
-  template <class F> auto on_server(F f) { return run_on(ioc, std::move(f)); }
-
-  /// Reads exactly `bytes` from client `i` (blocking).
-  std::string read_client(std::size_t i, std::size_t bytes) {
-    std::string data(bytes, '\0');
-    asio::read(clients[i], asio::buffer(data));
-    return data;
-  }
-};
-
-/// The bytes of one server-to-client text frame.
-std::string text_frame(const std::string& payload) {
-  char header[10];
-  auto n = ws_frame::encode_text_header(payload.size(), header);
-  return std::string(header, n) + payload;
-}
-
-} // namespace
-
-TEST_CASE("write batch: frames that one handler sends to 20 sockets leave in "
-          "one system call, each socket's frames whole and in order",
-          "[net][batching]") {
-  // Both ways of writing: io_uring where it works, and plain send().
-  bool uring =
-      GENERATE(true, false) && chat::net::write_batch::io_uring_works();
-  batched_sockets batch{20, uring};
-  batch.on_server([&] {
-    // The first frame is held for the batch without a copy (a shared
-    // payload); the second makes it join the queue, behind it.
-    for (std::size_t i = 0; i < batch.servers.size(); ++i) {
-      batch.servers[i]->send_text(
-          std::make_shared<const std::string>("one " + std::to_string(i)));
-      batch.servers[i]->send_frame(ws_frame::op_text,
-                                   "two " + std::to_string(i));
-    }
-    // A lone shared frame leaves from where it is.
-    batch.servers[0]->send_text(std::make_shared<const std::string>("three"));
   });
-  for (std::size_t i = 0; i < batch.clients.size(); ++i) {
-    auto expected = text_frame("one " + std::to_string(i)) +
-                    text_frame("two " + std::to_string(i)) +
-                    (i == 0 ? text_frame("three") : "");
-    CHECK(batch.read_client(i, expected.size()) == expected);
-  }
-  // io_uring: one submission for all; without it, one send() per socket.
-  INFO("io_uring " << (uring ? "on" : "off or refused here"));
-  // Read on the I/O thread: the batch counts after its sends returned.
-  auto syscalls = batch.on_server([&] { return batch.syscalls.load(); });
-  CHECK(syscalls == (uring ? 1u : batch.servers.size()));
-  CHECK(batch.on_server([&] { return batch.servers[0]->writes(); }) == 1);
-}
-
-TEST_CASE("write batch: a frame larger than the kernel takes is finished "
-          "after the batch, and when_drained waits for it",
-          "[net][batching]") {
-  batched_sockets batch{1};
-  batch.clients[0].set_option(asio::socket_base::receive_buffer_size(65536));
-  batch.servers[0]->socket().set_option(
-      asio::socket_base::send_buffer_size(4096));
-  const std::string big(2000000, 'b');
-  std::atomic<bool> drained{false};
-  batch.on_server([&] {
-    // Held for the batch without a copy; the kernel takes part of it.
-    batch.servers[0]->send_text(std::make_shared<const std::string>(big));
-    batch.servers[0]->when_drained([&] { drained = true; });
-  });
-  batch.on_server(
-      [&] { batch.servers[0]->send_frame(ws_frame::op_text, "after"); });
-  CHECK_FALSE(drained); // 2 MB cannot have left before the client reads
-  auto expected = text_frame(big) + text_frame("after");
-  CHECK(batch.read_client(0, expected.size()) == expected);
-  for (int i = 0; i < 100 && !drained; ++i)
+  pair.client->next_layer().set_option(asio::socket_base::linger(true, 0));
+  pair.client->next_layer().close(); // RST: the next writes fail
+  // The kernel may take a write or two before it has seen the reset.
+  for (int i = 0; i < 100 && failures == 0; ++i) {
+    pair.send_on_server({"after the reset"});
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  CHECK(drained);
-  CHECK(batch.on_server([&] { return batch.servers[0]->backlog_bytes(); }) ==
-        0);
+  }
+  REQUIRE(failures == 1);
+  CHECK_FALSE(open_when_told); // closed before the owner hears of it
+  CHECK(pair.on_server([&] {
+    return !pair.server->socket().is_open() && pair.server->failed() &&
+           pair.server->backlog_bytes() == 0;
+  }));
+  // Later sends are dropped without telling the owner again.
+  pair.send_on_server({"later", std::string(100000, 'x')});
+  CHECK(failures == 1);
+  CHECK(pair.backlog() == 0);
 }

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "actors/codec.hpp"
+#include "e2e.hpp"
 #include "test_server.hpp"
 #include "ws_client.hpp"
 
@@ -13,13 +14,6 @@ using namespace test;
 using namespace client;
 
 namespace {
-
-/// A logged-in client whose welcome was already read.
-std::unique_ptr<ws_client> login(test_server& srv, const std::string& name) {
-  auto c = std::make_unique<ws_client>(srv.port(), "/ws/" + name);
-  c->expect("welcome");
-  return c;
-}
 
 /// Reads `n` chat messages, skipping presence frames.
 std::vector<json> messages(ws_client& c, std::size_t n) {
@@ -298,10 +292,7 @@ TEST_CASE("a disconnect sends one leave presence and frees the name",
 TEST_CASE("one sender's messages reach each recipient in the order sent, "
           "broadcast and private mixed",
           "[e2e][chat][order]") {
-  test_server srv{[](auto& o) {
-    o.lim.rate_per_second = 1e6;
-    o.lim.rate_burst = 1e6;
-  }};
+  test_server srv{unlimited_rate};
   auto alice = login(srv, "alice");
   auto bob = login(srv, "bob");
   constexpr int n = 200;
@@ -320,10 +311,7 @@ TEST_CASE("one sender's messages reach each recipient in the order sent, "
 
 TEST_CASE("all members of a room see its messages in one and the same order",
           "[e2e][chat][order]") {
-  test_server srv{[](auto& o) {
-    o.lim.rate_per_second = 1e6;
-    o.lim.rate_burst = 1e6;
-  }};
+  test_server srv{unlimited_rate};
   constexpr int senders = 4;
   constexpr int per_sender = 50;
   std::vector<std::unique_ptr<ws_client>> clients;
@@ -357,10 +345,7 @@ TEST_CASE("all members of a room see its messages in one and the same order",
 
 TEST_CASE("nothing reaches a member after its leave presence",
           "[e2e][chat][presence]") {
-  test_server srv{[](auto& o) {
-    o.lim.rate_per_second = 1e6;
-    o.lim.rate_burst = 1e6;
-  }};
+  test_server srv{unlimited_rate};
   auto alice = login(srv, "alice");
   auto bob = login(srv, "bob");
   alice->expect("presence");

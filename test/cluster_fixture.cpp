@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "e2e.hpp"
 #include "server_metrics.hpp"
 
 namespace test {
@@ -46,9 +47,7 @@ void cluster_fixture::start(int i) {
 
 std::unique_ptr<client::ws_client>
 cluster_fixture::login(int i, const std::string& name) {
-  auto c = std::make_unique<client::ws_client>(http_ports_[i], "/ws/" + name);
-  c->expect("welcome", 10s);
-  return c;
+  return test::login(http_ports_[i], name, 10s);
 }
 
 double cluster_fixture::metric(int i, const std::string& sample) const {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "actors/placement.hpp"
+#include "e2e.hpp"
 #include "server_metrics.hpp"
 #include "server_process.hpp"
 #include "tcp_proxy.hpp"
@@ -105,12 +106,6 @@ struct cut_cluster {
   }
 };
 
-std::unique_ptr<ws_client> login(uint16_t port, const std::string& name) {
-  auto c = std::make_unique<ws_client>(port, "/ws/" + name);
-  c->expect("welcome", 10s);
-  return c;
-}
-
 } // namespace
 
 TEST_CASE("cluster: a node cut off is dropped within the node timeout on both "
@@ -118,9 +113,9 @@ TEST_CASE("cluster: a node cut off is dropped within the node timeout on both "
           "and a name claimed on both sides is left to the older login",
           "[cluster][link]") {
   cut_cluster c;
-  auto alice = login(c.p0, "alice");
-  auto bob = login(c.p1, "bob");
-  auto carol = login(c.p2, "carol");
+  auto alice = login(c.p0, "alice", 10s);
+  auto bob = login(c.p1, "bob", 10s);
+  auto carol = login(c.p2, "carol", 10s);
   // Everybody in the lobby sees everybody.
   carol->send_json({{"msg", "before"}});
   for (auto* cl : {alice.get(), bob.get(), carol.get()})
@@ -143,9 +138,9 @@ TEST_CASE("cluster: a node cut off is dropped within the node timeout on both "
   carol->send_json({{"msg", "alone"}});
   CHECK(carol->expect("message", 10s)["msg"] == "alone");
   // One name, claimed on both sides of the split: the n0 side first.
-  auto dave_old = login(c.p0, "dave");
+  auto dave_old = login(c.p0, "dave", 10s);
   std::this_thread::sleep_for(20ms);
-  auto dave_new = login(c.p2, "dave");
+  auto dave_new = login(c.p2, "dave", 10s);
 
   c.proxy.heal();
   for (auto p : {c.p0, c.p1, c.p2})

@@ -62,9 +62,37 @@ TEST_CASE("msg length is counted in code points", "[codec]") {
         error_code::too_long);
 }
 
+namespace {
+
+/// A well-formed say frame whose "x" field holds `depth` levels in all
+/// (the frame's own object is the first).
+std::string nested_frame(std::size_t depth) {
+  std::string inner = "1";
+  for (std::size_t i = 1; i < depth; ++i)
+    inner = (i % 2 ? "[" : "{\"k\":") + inner + (i % 2 ? "]" : "}");
+  return R"({"msg":"hi","x":)" + inner + "}";
+}
+
+} // namespace
+
+TEST_CASE("JSON nested past max_nesting is refused, at it is accepted",
+          "[codec]") {
+  auto at_limit = nested_frame(max_nesting);
+  REQUIRE(json::parse(at_limit, nullptr, false).is_object());
+  CHECK(as<say_request>(decode(at_limit, 10)).msg == "hi");
+  auto past = nested_frame(max_nesting + 1);
+  REQUIRE(json::parse(past, nullptr, false).is_object()); // well-formed
+  auto d = decode(past, 10);
+  CHECK(error_of(d) == error_code::bad_json);
+  CHECK_THAT(std::get<decode_error>(d).detail, Catch::Contains("nested"));
+}
+
 TEST_CASE("deeply nested input is refused without throwing", "[codec]") {
-  std::string deep(20000, '[');
-  CHECK(error_of(decode(deep, 10)) == error_code::bad_json);
+  // Well-formed and 20,000 levels deep: parsing it would be fine, copying
+  // it would overflow the stack.
+  std::string deep = std::string(10000, '[') + std::string(10000, ']');
+  CHECK(error_of(decode(R"({"msg":"x","d":)" + deep + "}", 10)) ==
+        error_code::bad_json);
 }
 
 TEST_CASE("server frames carry the seed's field names", "[codec]") {

@@ -2,6 +2,7 @@
 // name, send one leave presence and never crash or stall the server.
 #include <catch2/catch.hpp>
 
+#include "e2e.hpp"
 #include "raw_socket.hpp"
 #include "test_server.hpp"
 #include "ws_client.hpp"
@@ -28,30 +29,28 @@ void check_cleaned_up(test_server& srv, ws_client& observer,
 } // namespace
 
 TEST_CASE("a TCP reset frees the name and sends leave", "[e2e][disconnect]") {
-  test_server srv;
-  ws_client observer{srv.port(), "/ws/observer"};
-  observer.expect("welcome");
+  e2e t;
+  auto& observer = t.login("observer");
   {
-    ws_client victim{srv.port(), "/ws/victim"};
+    ws_client victim{t.srv.port(), "/ws/victim"};
     victim.expect("welcome");
     observer.expect("presence");
     victim.reset();
   }
-  check_cleaned_up(srv, observer, "victim", "reset");
+  check_cleaned_up(t.srv, observer, "victim", "reset");
 }
 
 TEST_CASE("a FIN in the middle of a frame frees the name and sends leave",
           "[e2e][disconnect]") {
-  test_server srv;
-  ws_client observer{srv.port(), "/ws/observer"};
-  observer.expect("welcome");
-  raw_socket sock{srv.port()};
+  e2e t;
+  auto& observer = t.login("observer");
+  raw_socket sock{t.srv.port()};
   sock.upgrade("/ws/cut");
   observer.expect("presence");
   auto frame = ws_frame(op_text, R"({"msg":"never finished"})");
   sock.send(frame.substr(0, frame.size() / 2));
   sock.shutdown_write();
-  check_cleaned_up(srv, observer, "cut", "reset");
+  check_cleaned_up(t.srv, observer, "cut", "reset");
   // The half frame was never taken for a message.
   while (auto f = observer.recv(200ms))
     CHECK((*f)["type"] != "message");
@@ -59,15 +58,14 @@ TEST_CASE("a FIN in the middle of a frame frees the name and sends leave",
 
 TEST_CASE("a reset in the middle of a frame frees the name",
           "[e2e][disconnect]") {
-  test_server srv;
-  ws_client observer{srv.port(), "/ws/observer"};
-  observer.expect("welcome");
-  raw_socket sock{srv.port()};
+  e2e t;
+  auto& observer = t.login("observer");
+  raw_socket sock{t.srv.port()};
   sock.upgrade("/ws/cut");
   observer.expect("presence");
   sock.send(ws_frame(op_text, std::string(1000, 'x')).substr(0, 500));
   sock.reset();
-  check_cleaned_up(srv, observer, "cut", "reset");
+  check_cleaned_up(t.srv, observer, "cut", "reset");
 }
 
 TEST_CASE("cuts during the handshake or an HTTP request leave the server "
@@ -98,13 +96,9 @@ TEST_CASE("cuts during the handshake or an HTTP request leave the server "
 
 TEST_CASE("a reset while the server writes a large backlog frees the name",
           "[e2e][disconnect]") {
-  test_server srv{[](auto& o) {
-    o.lim.rate_per_second = 1e6;
-    o.lim.rate_burst = 1e6;
-  }};
-  ws_client observer{srv.port(), "/ws/observer"};
-  observer.expect("welcome");
-  raw_socket lazy{srv.port(), 4096};
+  e2e t{unlimited_rate};
+  auto& observer = t.login("observer");
+  raw_socket lazy{t.srv.port(), 4096};
   lazy.upgrade("/ws/lazy");
   observer.expect("presence");
   std::string payload(4000, 'x');
@@ -119,7 +113,7 @@ TEST_CASE("a reset while the server writes a large backlog frees the name",
       left = true;
   }
   CHECK(left);
-  CHECK(srv.wait_metric("chat_sessions", 1));
+  CHECK(t.srv.wait_metric("chat_sessions", 1));
 }
 
 TEST_CASE("a graceful stop closes every session with 1001 and turns "
@@ -138,6 +132,18 @@ TEST_CASE("a graceful stop closes every session with 1001 and turns "
   // An open keep-alive connection now hears 503; new ones are not accepted.
   keep_alive.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
   CHECK(keep_alive.recv_until("\r\n\r\n").find("503") != std::string::npos);
+  // The acceptor closes on its own thread, soon after drain(): from then
+  // on a connect is refused by the kernel.
+  auto refused = [&] {
+    try {
+      raw_socket late{srv.port()};
+      return false;
+    } catch (const std::runtime_error& e) {
+      return std::string{e.what()}.find("refused") != std::string::npos;
+    }
+  };
+  CHECK(eventually(refused, 1s));
+  CHECK_THROWS(ws_client{srv.port(), "/ws/carol"});
   srv.server().stop();
   CHECK(std::chrono::steady_clock::now() - start < 5s);
   for (auto* c : {&alice, &bob}) {

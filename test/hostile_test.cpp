@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "e2e.hpp"
 #include "raw_socket.hpp"
 #include "test_server.hpp"
 #include "ws_client.hpp"
@@ -59,9 +60,8 @@ std::vector<std::string> summary(const std::vector<parsed_frame>& frames) {
 TEST_CASE("JSON nested deeper than 32 levels is bad_json, whatever the frame "
           "size allows, and a 200,000-level ping id harms nothing",
           "[e2e][hostile]") {
-  test_server srv{[](auto& o) { o.lim.max_frame_bytes = 1 << 20; }};
-  ws_client alice{srv.port(), "/ws/alice"};
-  alice.expect("welcome");
+  e2e t{[](auto& o) { o.lim.max_frame_bytes = 1 << 20; }};
+  auto& alice = t.login("alice");
   // The id nests 31 levels inside the frame's object: 32 in all.
   alice.send_text(nested_ping(31));
   CHECK(alice.expect("pong")["id"].is_array());
@@ -96,9 +96,8 @@ TEST_CASE("names with a format character are refused, an emoji joined by "
 TEST_CASE("a whisper to a text that is no valid name gets unknown_user "
           "without a registry lookup of it",
           "[e2e][hostile]") {
-  test_server srv;
-  ws_client alice{srv.port(), "/ws/alice"};
-  alice.expect("welcome");
+  e2e t;
+  auto& alice = t.login("alice");
   alice.send_json(
       {{"type", "whisper"}, {"to", std::string(40'000, 'x')}, {"msg", "hi"}});
   auto err = alice.expect("error");
@@ -194,14 +193,12 @@ TEST_CASE("frames a client sends right behind its upgrade request, in the "
 TEST_CASE("a client that sends pings and never reads is a slow consumer: "
           "closed with 1008, its name freed",
           "[e2e][hostile][limits]") {
-  test_server srv{[](auto& o) {
+  e2e t{[](auto& o) {
     o.lim.max_backlog_bytes = 64 * 1024;
-    o.lim.rate_per_second = 1e6; // pings are control frames: never limited
-    o.lim.rate_burst = 1e6;
+    unlimited_rate(o); // pings are control frames: never limited
   }};
-  ws_client observer{srv.port(), "/ws/observer"};
-  observer.expect("welcome");
-  raw_socket flooder{srv.port(), 4096};
+  auto& observer = t.login("observer");
+  raw_socket flooder{t.srv.port(), 4096};
   flooder.upgrade("/ws/flooder");
   observer.expect("presence");
   const auto ping = ws_frame(op_ping, std::string(125, 'p'));
@@ -210,14 +207,15 @@ TEST_CASE("a client that sends pings and never reads is a slow consumer: "
     burst += ping;
   // 400k pings at most; the server stops taking them long before.
   for (int i = 0; i < 400 && flooder.send(burst); ++i) {
-    if (srv.metric("chat_disconnects_total{reason=\"slow_consumer\"}") == 1)
+    if (t.srv.metric("chat_disconnects_total{reason=\"slow_consumer\"}") == 1)
       break;
   }
-  CHECK(srv.wait_metric("chat_disconnects_total{reason=\"slow_consumer\"}", 1));
+  CHECK(
+      t.srv.wait_metric("chat_disconnects_total{reason=\"slow_consumer\"}", 1));
   auto left = observer.expect("presence");
   CHECK(left["event"] == "leave");
   CHECK(left["user"] == "flooder");
-  ws_client again{srv.port(), "/ws/flooder"};
+  ws_client again{t.srv.port(), "/ws/flooder"};
   CHECK(again.expect("welcome")["user"] == "flooder");
 }
 

@@ -5,9 +5,9 @@
 #include <fstream>
 #include <vector>
 
-#include <unistd.h>
-
+#include "e2e.hpp"
 #include "raw_socket.hpp"
+#include "temp_dir.hpp"
 #include "test_server.hpp"
 #include "ws_client.hpp"
 
@@ -39,13 +39,12 @@ TEST_CASE("files under www/ are served with their Content-Type",
 
 TEST_CASE("paths out of www/ get 404: .., encoded %2e%2e, absolute, symlink",
           "[e2e][http]") {
-  auto www = fs::temp_directory_path() /
-             ("actorchat-www-" + std::to_string(::getpid()));
+  temp_dir dir; // holds www/ and, beside it, the secret
+  auto www = dir.path / "www";
   fs::create_directories(www / "sub");
   std::ofstream(www / "index.html") << "<html>inside</html>";
   std::ofstream(www / "sub" / "ok.txt") << "inside";
-  auto secret = www.parent_path() /
-                ("actorchat-secret-" + std::to_string(::getpid()) + ".txt");
+  auto secret = dir.path / "actorchat-secret.txt";
   std::ofstream(secret) << "secret";
   fs::create_symlink(secret, www / "leak.txt");
   test_server srv{[&](auto& o) { o.www = www.string(); }};
@@ -62,8 +61,6 @@ TEST_CASE("paths out of www/ get 404: .., encoded %2e%2e, absolute, symlink",
     CHECK(res.status == 404);
     CHECK(res.body.find("secret") == std::string::npos);
   }
-  fs::remove_all(www);
-  fs::remove(secret);
 }
 
 TEST_CASE("/healthz answers 200 ok", "[e2e][http]") {
@@ -75,10 +72,9 @@ TEST_CASE("/healthz answers 200 ok", "[e2e][http]") {
 
 TEST_CASE("/metrics exposes every fixed name in Prometheus text format",
           "[e2e][http]") {
-  test_server srv;
-  ws_client alice{srv.port(), "/ws/alice"};
-  alice.expect("welcome");
-  auto res = http_get(srv.port(), "/metrics");
+  e2e t;
+  t.login("alice"); // one session, one room
+  auto res = http_get(t.srv.port(), "/metrics");
   CHECK(res.status == 200);
   CHECK(res.content_type.rfind("text/plain", 0) == 0);
   for (const char* name :
@@ -90,11 +86,11 @@ TEST_CASE("/metrics exposes every fixed name in Prometheus text format",
     INFO(name);
     CHECK(res.body.find(name) != std::string::npos);
   }
-  CHECK(srv.metric("chat_sessions") == 1);
-  CHECK(srv.metric("chat_rooms") == 1);
+  CHECK(t.srv.metric("chat_sessions") == 1);
+  CHECK(t.srv.metric("chat_rooms") == 1);
   // The standard process metrics, so any tool can compute cost per delivery.
-  CHECK(srv.metric("process_resident_memory_bytes") > 1e6);
-  CHECK(srv.metric("process_cpu_seconds_total") >= 0);
+  CHECK(t.srv.metric("process_resident_memory_bytes") > 1e6);
+  CHECK(t.srv.metric("process_cpu_seconds_total") >= 0);
 }
 
 TEST_CASE("/ws/<name> without an upgrade gets 426", "[e2e][http]") {

@@ -5,8 +5,11 @@
 #include <thread>
 #include <vector>
 
+#include <sys/resource.h>
+
 #include "actors/codec.hpp"
 
+#include "e2e.hpp"
 #include "raw_socket.hpp"
 #include "test_server.hpp"
 #include "ws_client.hpp"
@@ -27,9 +30,8 @@ std::string repeat(const std::string& s, std::size_t n) {
 
 TEST_CASE("msg may hold 4096 code points, 4097 gets too_long",
           "[e2e][limits]") {
-  test_server srv;
-  ws_client alice{srv.port(), "/ws/alice"};
-  alice.expect("welcome");
+  e2e t;
+  auto& alice = t.login("alice");
   // Two-byte characters: the limit counts code points, not bytes.
   alice.send_json({{"msg", repeat("é", 4096)}});
   CHECK(alice.expect("message")["msg"] == repeat("é", 4096));
@@ -43,11 +45,9 @@ TEST_CASE("msg may hold 4096 code points, 4097 gets too_long",
 }
 
 TEST_CASE("a frame over 64 KiB closes the session with 1009", "[e2e][limits]") {
-  test_server srv;
-  ws_client observer{srv.port(), "/ws/observer"};
-  observer.expect("welcome");
-  ws_client alice{srv.port(), "/ws/alice"};
-  alice.expect("welcome");
+  e2e t;
+  auto& observer = t.login("observer");
+  auto& alice = t.login("alice");
   observer.expect("presence");
   // Exactly 64 KiB is still a frame (its msg is too long, though).
   std::string at_limit = R"({"msg":")" + std::string(65536 - 10, 'x') + R"("})";
@@ -62,13 +62,12 @@ TEST_CASE("a frame over 64 KiB closes the session with 1009", "[e2e][limits]") {
   auto left = observer.expect("presence");
   CHECK(left["event"] == "leave");
   CHECK(left["user"] == "alice");
-  CHECK(srv.metric("chat_disconnects_total{reason=\"too_big\"}") == 1);
+  CHECK(t.srv.metric("chat_disconnects_total{reason=\"too_big\"}") == 1);
 }
 
 TEST_CASE("the frame size limit is a flag", "[e2e][limits]") {
-  test_server srv{[](auto& o) { o.lim.max_frame_bytes = 1024; }};
-  ws_client alice{srv.port(), "/ws/alice"};
-  alice.expect("welcome");
+  e2e t{[](auto& o) { o.lim.max_frame_bytes = 1024; }};
+  auto& alice = t.login("alice");
   alice.send_json({{"msg", std::string(1100, 'x')}});
   auto closed = alice.wait_close();
   REQUIRE(closed);
@@ -95,9 +94,8 @@ TEST_CASE("invalid UTF-8 in a text frame closes the session with 1007",
 
 TEST_CASE("a binary frame gets unsupported and the session stays",
           "[e2e][limits]") {
-  test_server srv;
-  ws_client alice{srv.port(), "/ws/alice"};
-  alice.expect("welcome");
+  e2e t;
+  auto& alice = t.login("alice");
   alice.send_binary(std::string("\x01\x02\x03", 3));
   auto e = alice.expect("error");
   CHECK(e["code"] == "unsupported");
@@ -108,10 +106,12 @@ TEST_CASE("a binary frame gets unsupported and the session stays",
 TEST_CASE("past 40 frames at once a session gets rate_limited, the frame is "
           "dropped, the session stays and recovers",
           "[e2e][limits]") {
-  test_server srv;
-  ws_client alice{srv.port(), "/ws/alice"};
-  alice.expect("welcome");
+  e2e t;
+  auto& alice = t.login("alice");
   constexpr int sent = 60;
+  // The bucket judges frames by their arrival, which lies between here and
+  // the last reply: it cannot refill more than 20/s over that time.
+  auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < sent; ++i)
     alice.send_json({{"type", "ping"}, {"id", i}});
   int pongs = 0, limited = 0;
@@ -123,23 +123,28 @@ TEST_CASE("past 40 frames at once a session gets rate_limited, the frame is "
     else if ((*f)["type"] == "error" && (*f)["code"] == "rate_limited")
       ++limited;
   }
-  // Burst of 40 plus what 20/s refilled while the 60 frames were sent.
+  std::chrono::duration<double> elapsed =
+      std::chrono::steady_clock::now() - start;
+  // Burst of 40 plus what 20/s refilled while the 60 frames were sent (on
+  // an idle machine a few; the bound follows the time this run took).
+  INFO("60 frames answered in " << elapsed.count() << " s");
   CHECK(pongs >= 40);
-  CHECK(pongs <= 45);
+  CHECK(pongs <= 40 + static_cast<int>(20 * elapsed.count()));
+  if (elapsed >= 1s)
+    WARN("too slow a run for the refill bound to test anything");
   CHECK(limited == sent - pongs);
   std::this_thread::sleep_for(300ms); // refills about 6 tokens
   alice.send_json({{"type", "ping"}, {"id", "again"}});
   CHECK(alice.expect("pong")["id"] == "again");
-  CHECK(srv.metric("chat_errors_total{code=\"rate_limited\"}") == limited);
+  CHECK(t.srv.metric("chat_errors_total{code=\"rate_limited\"}") == limited);
 }
 
 TEST_CASE("the rate limit is a flag and counts every frame", "[e2e][limits]") {
-  test_server srv{[](auto& o) {
+  e2e t{[](auto& o) {
     o.lim.rate_per_second = 1;
     o.lim.rate_burst = 3;
   }};
-  ws_client alice{srv.port(), "/ws/alice"};
-  alice.expect("welcome");
+  auto& alice = t.login("alice");
   alice.send_text("garbage");
   alice.send_binary("b");
   alice.send_json({{"type", "ping"}});
@@ -153,20 +158,17 @@ TEST_CASE("the rate limit is a flag and counts every frame", "[e2e][limits]") {
 TEST_CASE("a client that does not read is closed with 1008 slow consumer, "
           "the others keep their pace",
           "[e2e][limits][slow]") {
-  test_server srv{[](auto& o) {
-    o.lim.rate_per_second = 1e6;
-    o.lim.rate_burst = 1e6;
+  e2e t{[](auto& o) {
+    unlimited_rate(o);
     // Long enough that the server does not cut the lazy socket before the
     // test reads it (a slow sanitizer build needs the time).
     o.lim.handshake_timeout = 60s;
   }};
-  ws_client observer{srv.port(), "/ws/observer"};
-  observer.expect("welcome");
-  raw_socket lazy{srv.port(), 4096};
+  auto& observer = t.login("observer");
+  raw_socket lazy{t.srv.port(), 4096};
   lazy.upgrade("/ws/lazy");
   observer.expect("presence");
-  ws_client talker{srv.port(), "/ws/talker"};
-  talker.expect("welcome");
+  auto& talker = t.login("talker");
   observer.expect("presence");
   // ~4 KB per message: 12 MB fill the kernel buffers (a few MB on loopback)
   // and the default 1 MiB backlog.
@@ -203,15 +205,18 @@ TEST_CASE("a client that does not read is closed with 1008 slow consumer, "
   auto elapsed = std::chrono::steady_clock::now() - start;
   CHECK(lazy_left);
   // The observer got every message (12 MB) while the lazy client stalled,
-  // and kept its latency: bounds generous for CI under sanitizers.
+  // and kept its latency. A room that waited for the lazy client would
+  // hold the observer until the lazy one is cut (60 s, the handshake
+  // timeout above); a busy 2-core machine under sanitizers adds up to a
+  // second or so of scheduling. 3 s tells the two apart.
   std::sort(latency_ms.begin(), latency_ms.end());
   auto p99 = latency_ms[latency_ms.size() * 99 / 100];
   WARN("observer latency while a consumer stalled: p50 "
        << latency_ms[latency_ms.size() / 2] << " ms, p99 " << p99 << " ms, max "
        << latency_ms.back() << " ms");
-  CHECK(p99 < 1000);
+  CHECK(p99 < 3000);
   CHECK(elapsed < 60s);
-  CHECK(srv.metric("chat_disconnects_total{reason=\"slow_consumer\"}") == 1);
+  CHECK(t.srv.metric("chat_disconnects_total{reason=\"slow_consumer\"}") == 1);
   // The lazy client, reading at last, finds the close frame 1008 behind
   // the frame that was on the wire.
   std::string bytes;
@@ -229,34 +234,38 @@ TEST_CASE("a client that does not read is closed with 1008 slow consumer, "
   CHECK(close_code(*close) == 1008);
   CHECK(close->payload.substr(2) == "slow consumer");
   // Its name is free again.
-  ws_client again{srv.port(), "/ws/lazy"};
+  ws_client again{t.srv.port(), "/ws/lazy"};
   CHECK(again.expect("welcome")["user"] == "lazy");
 }
 
 TEST_CASE("a silent connection is closed after the heartbeat timeout, the "
           "name is freed and leave presence sent",
           "[e2e][limits][heartbeat]") {
-  test_server srv{[](auto& o) {
+  e2e t{[](auto& o) {
     o.lim.heartbeat_timeout = std::chrono::milliseconds(1000);
   }};
-  ws_client observer{srv.port(), "/ws/observer"};
-  observer.expect("welcome");
+  auto& observer = t.login("observer");
   // A raw client never answers the server's pings: a half-open peer.
-  raw_socket silent{srv.port()};
+  // Its last byte (the upgrade request) arrives after `start`, and the
+  // server gives up a full timeout after it: never before start + 1 s.
+  auto start = std::chrono::steady_clock::now();
+  raw_socket silent{t.srv.port()};
   silent.upgrade("/ws/silent");
   observer.expect("presence");
-  auto start = std::chrono::steady_clock::now();
   auto left = observer.expect("presence", 5s);
   auto waited = std::chrono::steady_clock::now() - start;
+  INFO("left after "
+       << std::chrono::duration_cast<std::chrono::milliseconds>(waited).count()
+       << " ms");
   CHECK(left["event"] == "leave");
   CHECK(left["user"] == "silent");
-  CHECK(waited >= 800ms);
-  CHECK(waited < 3s);
-  CHECK(srv.metric("chat_disconnects_total{reason=\"timeout\"}") == 1);
+  CHECK(waited >= 1000ms);
+  CHECK(waited < 3s); // the timeout plus scheduling, not a second timeout
+  CHECK(t.srv.metric("chat_disconnects_total{reason=\"timeout\"}") == 1);
   // The observer's client answers pings, so it is still connected.
   observer.send_json({{"type", "ping"}, {"id", 1}});
   CHECK(observer.expect("pong")["id"] == 1);
-  ws_client again{srv.port(), "/ws/silent"};
+  ws_client again{t.srv.port(), "/ws/silent"};
   CHECK(again.expect("welcome")["user"] == "silent");
 }
 
@@ -295,5 +304,14 @@ TEST_CASE("past --max-connections new connections get 503, the open ones "
 TEST_CASE("the default connection limit follows the open-files limit",
           "[e2e][limits][connections]") {
   test_server srv;
-  CHECK(srv.server().context().lim.max_connections >= 1000);
+  // The server raised the soft limit to the hard one at its start; it
+  // keeps 64 files for itself (README: "open-files limit - 64"), or half
+  // of a tiny limit.
+  constexpr rlim_t margin = 64;
+  rlimit lim{};
+  REQUIRE(getrlimit(RLIMIT_NOFILE, &lim) == 0);
+  CHECK(lim.rlim_cur == lim.rlim_max);
+  auto files = std::min<rlim_t>(lim.rlim_cur, 1 << 24);
+  auto expected = files > 2 * margin ? files - margin : files / 2;
+  CHECK(srv.server().context().lim.max_connections == expected);
 }

@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "e2e.hpp"
 #include "raw_socket.hpp"
 #include "test_server.hpp"
 #include "ws_client.hpp"
@@ -56,14 +57,12 @@ struct slow_reader {
 TEST_CASE("a reader so slow that it cannot answer a ping within the "
           "heartbeat timeout is closed with 1008 slow consumer",
           "[e2e][liveness]") {
-  test_server srv{[](auto& o) {
+  e2e t{[](auto& o) {
     o.lim.heartbeat_timeout = 1s;
-    o.lim.rate_per_second = 1e6;
-    o.lim.rate_burst = 1e6;
+    unlimited_rate(o);
   }};
-  ws_client talker{srv.port(), "/ws/talker"};
-  talker.expect("welcome");
-  slow_reader reader{srv.port(), "reader"};
+  auto& talker = t.login("talker");
+  slow_reader reader{t.srv.port(), "reader"};
   talker.expect("presence");
   // 150 KB at once for a reader of 4 KB per 100 ms: about 4 s to reach the
   // ping sent at 0.5 s of silence, far past the 1 s timeout. Its TCP keeps
@@ -75,7 +74,7 @@ TEST_CASE("a reader so slow that it cannot answer a ping within the "
   while (reader.close == 0 && steady::now() < deadline)
     reader.tick();
   CHECK(reader.close == 1008);
-  CHECK(srv.metric("chat_disconnects_total{reason=\"slow_consumer\"}") == 1);
+  CHECK(t.srv.metric("chat_disconnects_total{reason=\"slow_consumer\"}") == 1);
   auto left = talker.expect("presence");
   CHECK(left["event"] == "leave");
 }
@@ -83,14 +82,12 @@ TEST_CASE("a reader so slow that it cannot answer a ping within the "
 TEST_CASE("a slow reader that keeps up and answers pings in time is kept "
           "while its backlog is under the bound",
           "[e2e][liveness]") {
-  test_server srv{[](auto& o) {
+  e2e t{[](auto& o) {
     o.lim.heartbeat_timeout = 1s;
-    o.lim.rate_per_second = 1e6;
-    o.lim.rate_burst = 1e6;
+    unlimited_rate(o);
   }};
-  ws_client talker{srv.port(), "/ws/talker"};
-  talker.expect("welcome");
-  slow_reader reader{srv.port(), "reader"};
+  auto& talker = t.login("talker");
+  slow_reader reader{t.srv.port(), "reader"};
   talker.expect("presence");
   // 10 KB/s for 5 s to a reader of 40 KB/s: behind at times, never for long.
   const std::string payload(1000, 'p');
@@ -104,8 +101,8 @@ TEST_CASE("a slow reader that keeps up and answers pings in time is kept "
     reader.tick();
   CHECK(reader.close == 0);
   CHECK(reader.messages == sent);
-  CHECK(srv.metric("chat_disconnects_total{reason=\"timeout\"}") == 0);
-  CHECK(srv.metric("chat_disconnects_total{reason=\"slow_consumer\"}") == 0);
+  CHECK(t.srv.metric("chat_disconnects_total{reason=\"timeout\"}") == 0);
+  CHECK(t.srv.metric("chat_disconnects_total{reason=\"slow_consumer\"}") == 0);
 }
 
 TEST_CASE("clients that finish the upgrade and then neither read nor write "
@@ -113,18 +110,16 @@ TEST_CASE("clients that finish the upgrade and then neither read nor write "
           "server is busy",
           "[e2e][liveness]") {
   constexpr auto timeout = 2s;
-  test_server srv{[&](auto& o) {
+  e2e t{[&](auto& o) {
     o.lim.heartbeat_timeout = timeout;
-    o.lim.rate_per_second = 1e6;
-    o.lim.rate_burst = 1e6;
+    unlimited_rate(o);
   }};
-  ws_client observer{srv.port(), "/ws/observer"};
-  observer.expect("welcome");
+  auto& observer = t.login("observer");
   // Busy: a sequencer in the lobby and a flood in another room.
   std::atomic<bool> stop{false};
   std::thread busy{[&] {
-    ws_client seq{srv.port(), "/ws/sequencer"};
-    ws_client flood{srv.port(), "/ws/flood"};
+    ws_client seq{t.srv.port(), "/ws/sequencer"};
+    ws_client flood{t.srv.port(), "/ws/flood"};
     seq.expect("welcome");
     flood.expect("welcome");
     flood.send_json({{"type", "join"}, {"room", "busy"}});
@@ -143,7 +138,7 @@ TEST_CASE("clients that finish the upgrade and then neither read nor write "
   std::map<std::string, steady::time_point> silent_since;
   for (int i = 0; i < silent_count; ++i) {
     auto name = "silent" + std::to_string(i);
-    silent.push_back(std::make_unique<raw_socket>(srv.port()));
+    silent.push_back(std::make_unique<raw_socket>(t.srv.port()));
     silent.back()->upgrade("/ws/" + name); // its last byte to the server
     silent_since[name] = steady::now();
   }

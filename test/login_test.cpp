@@ -1,6 +1,7 @@
 // PROTOCOL.md "Usernames" and the `welcome` frame.
 #include <catch2/catch.hpp>
 
+#include "e2e.hpp"
 #include "test_server.hpp"
 #include "ws_client.hpp"
 
@@ -79,10 +80,9 @@ TEST_CASE("an invalid name is refused with bad_username and close 1008",
 
 TEST_CASE("a taken name is refused with name_taken, its holder is undisturbed",
           "[e2e][login]") {
-  test_server srv;
-  ws_client alice{srv.port(), "/ws/alice"};
-  alice.expect("welcome");
-  ws_client impostor{srv.port(), "/ws/alice"};
+  e2e t;
+  auto& alice = t.login("alice");
+  ws_client impostor{t.srv.port(), "/ws/alice"};
   auto e = impostor.recv();
   REQUIRE(e);
   CHECK((*e)["type"] == "error");

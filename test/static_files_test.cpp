@@ -3,16 +3,15 @@
 #include <filesystem>
 #include <fstream>
 
-#include <unistd.h>
-
 #include "net/static_files.hpp"
+#include "temp_dir.hpp"
 
 using namespace chat::net;
 namespace fs = std::filesystem;
 
 TEST_CASE("static paths resolve inside www only", "[static]") {
-  auto root = fs::temp_directory_path() /
-              ("actorchat-static-" + std::to_string(::getpid()));
+  test::temp_dir dir;
+  auto root = dir.path / "www";
   fs::create_directories(root / "css");
   std::ofstream(root / "index.html") << "x";
   std::ofstream(root / "css" / "a.css") << "x";
@@ -28,7 +27,6 @@ TEST_CASE("static paths resolve inside www only", "[static]") {
                    "//etc/passwd", "/%2fetc/passwd", "/out", "/css", "/%zz",
                    "relative", "/a\\..\\b", "/missing"})
     CHECK_FALSE(resolve_static(root, bad));
-  fs::remove_all(root);
 }
 
 TEST_CASE("content types follow the extension", "[static]") {

@@ -2,6 +2,7 @@
 // client can send reaches these paths).
 #include <catch2/catch.hpp>
 
+#include "e2e.hpp"
 #include "test_server.hpp"
 #include "ws_client.hpp"
 
@@ -87,34 +88,32 @@ TEST_CASE("a failed room is restarted, its members get a reset presence with "
 }
 
 TEST_CASE("a failed lobby is restarted too", "[e2e][supervision]") {
-  test_server srv;
-  ws_client alice{srv.port(), "/ws/alice"};
-  alice.expect("welcome");
-  caf::anon_send_exit(find_room(srv, "lobby"), caf::exit_reason::kill);
+  e2e t;
+  auto& alice = t.login("alice");
+  caf::anon_send_exit(find_room(t.srv, "lobby"), caf::exit_reason::kill);
   CHECK(expect_event(alice, "reset")["room"] == "lobby");
-  ws_client bob{srv.port(), "/ws/bob"};
+  ws_client bob{t.srv.port(), "/ws/bob"};
   CHECK(bob.expect("welcome")["users"] == json::array({"alice", "bob"}));
 }
 
 TEST_CASE("a failed session closes its connection with 1011 and is cleaned "
           "up by the monitors",
           "[e2e][supervision]") {
-  test_server srv;
-  ws_client observer{srv.port(), "/ws/observer"};
-  observer.expect("welcome");
-  ws_client victim{srv.port(), "/ws/victim"};
-  victim.expect("welcome");
+  e2e t;
+  auto& observer = t.login("observer");
+  auto& victim = t.login("victim");
   observer.expect("presence");
-  caf::anon_send_exit(find_session(srv, "victim"), caf::exit_reason::kill);
+  caf::anon_send_exit(find_session(t.srv, "victim"), caf::exit_reason::kill);
   auto closed = victim.wait_close();
   REQUIRE(closed);
   CHECK(closed->code == 1011);
   auto left = observer.expect("presence");
   CHECK(left["event"] == "leave");
   CHECK(left["user"] == "victim");
-  CHECK(srv.wait_metric("chat_sessions", 1));
+  CHECK(t.srv.wait_metric("chat_sessions", 1));
   // Counted when the connection's read ends, which may follow the monitors.
-  CHECK(srv.wait_metric("chat_disconnects_total{reason=\"server_error\"}", 1));
-  ws_client again{srv.port(), "/ws/victim"};
+  CHECK(
+      t.srv.wait_metric("chat_disconnects_total{reason=\"server_error\"}", 1));
+  ws_client again{t.srv.port(), "/ws/victim"};
   CHECK(again.expect("welcome")["user"] == "victim");
 }

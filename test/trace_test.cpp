@@ -99,6 +99,15 @@ json find(const std::vector<json>& lines, const std::string& from,
   return {};
 }
 
+/// One line each, for an INFO that outlives the loop (an INFO inside a loop
+/// body ends with it and reports nothing).
+std::string dump(const std::vector<json>& lines) {
+  std::string out;
+  for (const auto& l : lines)
+    out += l.dump() + '\n';
+  return out;
+}
+
 int64_t ts(const json& line) {
   return line["ts_ns"].get<int64_t>();
 }
@@ -146,8 +155,7 @@ TEST_CASE("a broadcast's id links the sender's frame, the room's publish and "
           "[e2e][trace]") {
   auto t = run_traced_chat();
   auto path = path_of(t, t.broadcast_id);
-  for (const auto& l : path)
-    INFO(l.dump());
+  INFO("the message's lines:\n" << dump(path));
   REQUIRE(path.size() == 5);
   auto frame = find(path, "conn:alice", "session:alice", "frame");
   auto publish = find(path, "session:alice", "room:lobby", "publish");
@@ -168,8 +176,7 @@ TEST_CASE("a private message's id links the lookup reply and both "
           "[e2e][trace]") {
   auto t = run_traced_chat();
   auto path = path_of(t, t.private_id);
-  for (const auto& l : path)
-    INFO(l.dump());
+  INFO("the message's lines:\n" << dump(path));
   REQUIRE(path.size() == 4);
   auto frame = find(path, "conn:alice", "session:alice", "frame");
   auto reply = find(path, "registry", "session:alice", "lookup_reply");

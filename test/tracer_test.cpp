@@ -100,4 +100,13 @@ TEST_CASE("an unwritable trace path is refused before anything starts",
 TEST_CASE("tracing is off unless a tracer is set", "[actors][trace]") {
   chat::context ctx;
   CHECK_FALSE(ctx.tracing());
+  test::temp_dir dir;
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  ctx.tracer = chat::spawn_tracer(sys, (dir.path / "trace.jsonl").string());
+  CHECK(ctx.tracing());
+  REQUIRE(shut_down(sys, ctx.tracer));
+  // Cleared after the last actor, as the server does at its stop.
+  ctx.tracer = nullptr;
+  CHECK_FALSE(ctx.tracing());
 }

@@ -1,7 +1,6 @@
 #include <catch2/catch.hpp>
 
 #include "actors/validate.hpp"
-#include "net/percent.hpp"
 
 using namespace chat;
 
@@ -28,15 +27,4 @@ TEST_CASE("names are 1 to 32 code points without whitespace, controls or /",
                    "a\xC2\x85", "a\xC2\xA0", "a\xE3\x80\x80", "\xFF",
                    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"})
     CHECK_FALSE(is_valid_name(bad));
-}
-
-TEST_CASE("percent_decode decodes escapes and refuses malformed ones",
-          "[validate]") {
-  using chat::net::percent_decode;
-  CHECK(percent_decode("zo%C3%AB") == std::optional<std::string>{"zoë"});
-  CHECK(percent_decode("a+b") == std::optional<std::string>{"a+b"});
-  CHECK(percent_decode("%2e%2E") == std::optional<std::string>{".."});
-  CHECK_FALSE(percent_decode("%"));
-  CHECK_FALSE(percent_decode("%4"));
-  CHECK_FALSE(percent_decode("%zz"));
 }

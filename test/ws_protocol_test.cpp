@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "e2e.hpp"
 #include "raw_socket.hpp"
 #include "test_server.hpp"
 #include "ws_client.hpp"
@@ -107,10 +108,9 @@ TEST_CASE("a ping is answered with a pong carrying its payload, and a "
 TEST_CASE("a client's close is answered with the same code, then the server "
           "ends TCP, frees the name and counts client_close",
           "[e2e][ws]") {
-  test_server srv;
-  ws_client observer{srv.port(), "/ws/observer"};
-  observer.expect("welcome");
-  raw_socket sock{srv.port()};
+  e2e t;
+  auto& observer = t.login("observer");
+  raw_socket sock{t.srv.port()};
   sock.upgrade("/ws/alice");
   observer.expect("presence");
   std::string close_payload{"\x0b\xb9going", 7}; // 3001
@@ -121,7 +121,8 @@ TEST_CASE("a client's close is answered with the same code, then the server "
   REQUIRE(reply);
   CHECK(close_code(*reply) == 3001);
   CHECK(observer.expect("presence")["event"] == "leave");
-  CHECK(srv.wait_metric("chat_disconnects_total{reason=\"client_close\"}", 1));
+  CHECK(
+      t.srv.wait_metric("chat_disconnects_total{reason=\"client_close\"}", 1));
 }
 
 TEST_CASE("a frame RFC 6455 forbids closes the session with 1002 and counts "

@@ -1,12 +1,10 @@
-// The reading half of RFC 6455 (net/ws_reader.hpp) and the opening
-// handshake's checks (net/ws_upgrade.hpp), fed hand-made bytes.
+// The reading half of RFC 6455 (net/ws_reader.hpp), fed hand-made bytes.
 #include <string>
 #include <vector>
 
 #include <catch2/catch.hpp>
 
 #include "net/ws_reader.hpp"
-#include "net/ws_upgrade.hpp"
 
 namespace {
 
@@ -227,21 +225,4 @@ TEST_CASE("ws_reader: holds nothing between messages", "[net][ws_reader]") {
   REQUIRE(ev);
   CHECK(ev->payload == "hello!");
   CHECK(reader.between_messages());
-}
-
-TEST_CASE("ws_upgrade: the accept key of RFC 6455's example, and the form of "
-          "a client key",
-          "[net][ws_upgrade]") {
-  auto res = chat::net::switching_protocols("dGhlIHNhbXBsZSBub25jZQ==");
-  CHECK(res.rfind("HTTP/1.1 101 Switching Protocols\r\n", 0) == 0);
-  CHECK(
-      res.find("\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n") !=
-      std::string::npos);
-  CHECK(res.size() >= 4);
-  CHECK(res.substr(res.size() - 4) == "\r\n\r\n");
-  CHECK(chat::net::is_valid_ws_key("dGhlIHNhbXBsZSBub25jZQ=="));
-  CHECK_FALSE(chat::net::is_valid_ws_key(""));
-  CHECK_FALSE(chat::net::is_valid_ws_key("dGhlIHNhbXBsZSBub25jZQ"));
-  CHECK_FALSE(chat::net::is_valid_ws_key("dGhlIHNhbXBsZSBub25jZ!=="));
-  CHECK_FALSE(chat::net::is_valid_ws_key("dGhlIHNhbXBsZSBub25jZQ==x"));
 }
