@@ -20,7 +20,8 @@ strings chat_only(const strings& frames) {
 
 } // namespace
 
-TEST_CASE("hand-over: a dead node's names are free on every survivor, and "
+TEST_CASE("deterministic hand-over: a dead node's names are free on every "
+          "survivor, and "
           "its users leave the survivors' rooms",
           "[actors][deterministic][cluster]") {
   handover_fixture f{{"a", "b", "c"}};
@@ -58,7 +59,8 @@ TEST_CASE("hand-over: a dead node's names are free on every survivor, and "
   CHECK(f.finds(0, "carol"));
 }
 
-TEST_CASE("hand-over: a room that lived on the dead node is placed on a "
+TEST_CASE("deterministic hand-over: a room that lived on the dead node is "
+          "placed on a "
           "survivor, and its members there get a reset",
           "[actors][deterministic][cluster]") {
   handover_fixture f{{"a", "b", "c"}};
@@ -104,7 +106,8 @@ TEST_CASE("hand-over: a room that lived on the dead node is placed on a "
   CHECK(bob.take() == strings{"message alice@" + dev + ": still here"});
 }
 
-TEST_CASE("hand-over: of two logins of one name on two registries, exactly "
+TEST_CASE("deterministic hand-over: of two logins of one name on two "
+          "registries, exactly "
           "one wins, whichever registry goes first",
           "[actors][deterministic][cluster]") {
   handover_fixture f{{"a", "b"}};
@@ -152,7 +155,8 @@ TEST_CASE("hand-over: of two logins of one name on two registries, exactly "
 // its delivery reached the sender's node but before its reply did, the
 // sender sees its message and then `error unavailable`. This test pins
 // that down: never lost silently, never delivered twice.
-TEST_CASE("hand-over: a publish to a room whose node dies is delivered or "
+TEST_CASE("deterministic hand-over: a publish to a room whose node dies is "
+          "delivered or "
           "answered unavailable (or, late, both), at every step it can die at",
           "[actors][deterministic][cluster]") {
   int outcomes[3] = {0, 0, 0}; // delivered, unavailable, both

@@ -9,7 +9,7 @@
 
 using chat::message_ids;
 
-TEST_CASE("message ids: a single node counts 1, 2, 3",
+TEST_CASE("message_ids: a single node counts 1, 2, 3",
           "[cluster][message_ids]") {
   message_ids ids;
   CHECK(ids.high_water() == 0);
@@ -19,7 +19,7 @@ TEST_CASE("message ids: a single node counts 1, 2, 3",
   CHECK(ids.high_water() == 3);
 }
 
-TEST_CASE("message ids: in a cluster an id is clock * 1024 + slot, and "
+TEST_CASE("message_ids: in a cluster an id is clock * 1024 + slot, and "
           "ids increase",
           "[cluster][message_ids]") {
   message_ids ids;
@@ -39,7 +39,7 @@ TEST_CASE("message ids: in a cluster an id is clock * 1024 + slot, and "
   CHECK(ids.slot() == 3);
 }
 
-TEST_CASE("message ids: an observed id moves the clock past it; an older "
+TEST_CASE("message_ids: an observed id moves the clock past it, an older "
           "one changes nothing",
           "[cluster][message_ids]") {
   message_ids ids;
@@ -55,7 +55,7 @@ TEST_CASE("message ids: an observed id moves the clock past it; an older "
   CHECK(ids.next() == 502 * message_ids::cluster_stride + 1);
 }
 
-TEST_CASE("message ids: nodes that exchange ids never issue one twice and "
+TEST_CASE("message_ids: nodes that exchange ids never issue one twice and "
           "stay in causal order",
           "[cluster][message_ids]") {
   message_ids a, b, c;

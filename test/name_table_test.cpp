@@ -30,7 +30,7 @@ lost_list merge(name_table& t, const std::vector<name_entry>& peer) {
 
 } // namespace
 
-TEST_CASE("name table: a free name is granted and stays under way until "
+TEST_CASE("name_table: a free name is granted and stays under way until "
           "confirmed",
           "[cluster][name_table]") {
   name_table t;
@@ -46,7 +46,7 @@ TEST_CASE("name table: a free name is granted and stays under way until "
   CHECK(t.find("bob") == nullptr);
 }
 
-TEST_CASE("name table: a held name refuses every other claim, even an "
+TEST_CASE("name_table: a held name refuses every other claim, even an "
           "older one",
           "[cluster][name_table]") {
   name_table t;
@@ -58,7 +58,7 @@ TEST_CASE("name table: a held name refuses every other claim, even an "
   CHECK(t.find("alice")->claim == held);
 }
 
-TEST_CASE("name table: of two claims under way the earlier login wins, the "
+TEST_CASE("name_table: of two claims under way the earlier login wins, the "
           "node name breaking a tie",
           "[cluster][name_table]") {
   name_claim older{100, "b"}, newer{200, "a"};
@@ -83,7 +83,7 @@ TEST_CASE("name table: of two claims under way the earlier login wins, the "
   }
 }
 
-TEST_CASE("name table: a release forgets only the claim it names",
+TEST_CASE("name_table: a release forgets only the claim it names",
           "[cluster][name_table]") {
   name_table t;
   name_claim c{100, "a"};
@@ -96,7 +96,7 @@ TEST_CASE("name table: a release forgets only the claim it names",
   CHECK(t.claim("alice", name_claim{999, "b"})); // free again
 }
 
-TEST_CASE("name table: a dead node's names, held or under way, are free",
+TEST_CASE("name_table: a dead node's names, held or under way, are free",
           "[cluster][name_table]") {
   name_table t;
   t.confirm("alice", name_claim{100, "a"});
@@ -112,7 +112,7 @@ TEST_CASE("name table: a dead node's names, held or under way, are free",
   CHECK(t.claim("bob", name_claim{500, "c"}));
 }
 
-TEST_CASE("name table: after a split, a name held on both sides stays with "
+TEST_CASE("name_table: after a split, a name held on both sides stays with "
           "the older login, on both sides alike",
           "[cluster][name_table]") {
   // During the split, a granted "x" to its login at 200, b to its at 100.
@@ -150,7 +150,7 @@ TEST_CASE("name table: after a split, a name held on both sides stays with "
 // (claim); a login wins if both said yes. The messages may arrive in any
 // order; each node may learn of the other's claim before its own login, as
 // when its clock is behind the other's.
-TEST_CASE("name table: of two logins racing for one name across two nodes, "
+TEST_CASE("name_table: of two logins racing for one name across two nodes, "
           "exactly one wins in every order of arrival",
           "[cluster][name_table]") {
   // 0: a's own login, 1: b's own login, 2: a answers b, 3: b answers a.
