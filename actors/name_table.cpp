@@ -15,6 +15,10 @@ bool name_table::claim(const std::string& user, const name_claim& c) {
   return true;
 }
 
+bool name_table::claim_own(const std::string& user, const name_claim& c) {
+  return names_.try_emplace(user, holder{c, false}).second;
+}
+
 void name_table::confirm(const std::string& user, const name_claim& c) {
   auto& h = names_[user];
   if (h.confirmed && !(h.claim == c) && h.claim.beats(c))

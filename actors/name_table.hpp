@@ -32,6 +32,12 @@ public:
   /// under way) unless a holder or a better claim is known.
   bool claim(const std::string& user, const name_claim& c);
 
+  /// A login of this node: granted (and recorded as under way) only if
+  /// nobody holds or claims `user`. A peer's claim this node has granted
+  /// must not be overtaken by a later login here, even one whose clock
+  /// says it is older (clocks of nodes differ): that node would win too.
+  bool claim_own(const std::string& user, const name_claim& c);
+
   /// The claim won: `user` is held by it.
   void confirm(const std::string& user, const name_claim& c);
 

@@ -84,7 +84,7 @@ caf::result<caf::ok_atom> log_in(registry_ptr self, const std::string& user,
   auto& st = self->state;
   name_claim c{wall_now_ns(), st.node()};
   if (st.sessions.count(user) || st.claiming.count(user) ||
-      !st.names.claim(user, c))
+      !st.names.claim_own(user, c))
     return make_error(chat_errc::name_taken);
   if (st.alone()) {
     admit(self, user, who, conn, c);

@@ -56,6 +56,12 @@ void configure_cluster(caf::actor_system_config& cfg,
     require_readable(flags.cert, "--cluster-cert");
     require_readable(flags.key, "--cluster-key");
     require_readable(flags.ca, "--cluster-ca");
+    if (!openssl_error_queue_fixed())
+      throw std::runtime_error(
+          "mutual TLS between nodes is unavailable in this build: "
+          "libcaf_openssl's calls do not reach the wrappers that empty "
+          "OpenSSL's error queue (see net/openssl_errors.cpp), and without "
+          "them one refused peer breaks every TLS link of this node");
     cfg.load<caf::openssl::manager>();
     cfg.set("openssl.certificate", flags.cert);
     cfg.set("openssl.key", flags.key);

@@ -22,6 +22,10 @@ namespace chat::net {
 void configure_cluster(caf::actor_system_config& cfg,
                        const cluster_flags& flags);
 
+/// Whether libcaf_openssl's TLS calls reach actorchat's wrappers, which
+/// empty OpenSSL's error queue first (net/openssl_errors.cpp says why).
+bool openssl_error_queue_fixed();
+
 /// Before the registry starts: settles the cluster port (a free one for
 /// 0), the node's name and its id slot.
 struct cluster_identity {

@@ -37,7 +37,13 @@ void cluster_fixture::start(int i) {
     args.push_back("--join");
     args.push_back(join);
   }
-  args.insert(args.end(), extra_.begin(), extra_.end());
+  // "{i}" in an extra argument stands for the node's index (its own files).
+  for (auto arg : extra_) {
+    for (auto at = arg.find("{i}"); at != std::string::npos;
+         at = arg.find("{i}"))
+      arg.replace(at, 3, std::to_string(i));
+    args.push_back(std::move(arg));
+  }
   nodes_[i] = std::make_unique<server_process>(args);
   alive_[i] = true;
   http_ports_[i] = nodes_[i]->port();

@@ -15,6 +15,7 @@ class cluster_fixture {
 public:
   /// Starts `n` nodes named n0, n1... with `--node-timeout timeout_s`; all
   /// but the first join the first; returns once every node sees all.
+  /// `extra` goes to every node, "{i}" in it replaced by the node's index.
   explicit cluster_fixture(int n, double timeout_s = 2,
                            std::vector<std::string> extra = {});
 
