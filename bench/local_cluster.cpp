@@ -15,9 +15,15 @@ using namespace std::chrono_literals;
 
 namespace {
 
+std::string loopback(uint16_t port) {
+  return "127.0.0.1:" + std::to_string(port);
+}
+
+} // namespace
+
 /// A port free now on loopback (the node binds it a moment later; a
 /// restarted node must find its cluster port behind the same proxy).
-uint16_t free_port() {
+uint16_t free_loopback_port() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
@@ -30,19 +36,13 @@ uint16_t free_port() {
   return ntohs(a.sin_port);
 }
 
-std::string loopback(uint16_t port) {
-  return "127.0.0.1:" + std::to_string(port);
-}
-
-} // namespace
-
 local_cluster::local_cluster(local_cluster_options o)
     : o_(std::move(o)), cluster_ports_(o_.nodes), http_ports_(o_.nodes, 0),
       nodes_(o_.nodes) {
   if (o_.nodes < 2 || o_.nodes > 10)
     throw std::invalid_argument("a local cluster has 2 to 10 nodes");
   for (int i = 0; i < o_.nodes; ++i) {
-    cluster_ports_[i] = free_port();
+    cluster_ports_[i] = free_loopback_port();
     proxies_.push_back(std::make_unique<client::tcp_proxy>(cluster_ports_[i]));
   }
   for (int i = 0; i < o_.nodes; ++i)

@@ -18,6 +18,10 @@
 
 namespace bench {
 
+/// A port free now on loopback (its user binds it a moment later); throws
+/// std::runtime_error if there is none.
+uint16_t free_loopback_port();
+
 struct local_cluster_options {
   std::string binary; // the actorchat executable
   int nodes = 3;

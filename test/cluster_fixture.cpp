@@ -1,5 +1,6 @@
 #include "cluster_fixture.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <thread>
 
@@ -9,6 +10,24 @@
 #include "server_metrics.hpp"
 
 namespace test {
+
+bool saw_gone(client::ws_client& c, const std::string& user,
+              std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto f = c.recv(std::chrono::milliseconds(50));
+    if (!f || (*f)["type"] != "presence")
+      continue;
+    if ((*f)["event"] == "leave" && (*f)["user"] == user)
+      return true;
+    if ((*f)["event"] == "reset") {
+      auto users = (*f)["users"];
+      if (std::find(users.begin(), users.end(), user) == users.end())
+        return true;
+    }
+  }
+  return false;
+}
 
 cluster_fixture::cluster_fixture(int n, double timeout_s,
                                  std::vector<std::string> extra)

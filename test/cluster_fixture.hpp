@@ -2,6 +2,7 @@
 // of PROTOCOL.md "Cluster": start, kill, restart and wait for the view.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -10,6 +11,11 @@
 #include "ws_client.hpp"
 
 namespace test {
+
+/// Waits until `c` learns that `user` is no longer in its room: a `leave`,
+/// or a `reset` (its room restarted elsewhere) without `user`.
+bool saw_gone(client::ws_client& c, const std::string& user,
+              std::chrono::milliseconds timeout);
 
 class cluster_fixture {
 public:

@@ -7,12 +7,10 @@
 #include <algorithm>
 #include <thread>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include "actors/placement.hpp"
+#include "cluster_fixture.hpp"
 #include "e2e.hpp"
+#include "local_cluster.hpp"
 #include "server_metrics.hpp"
 #include "server_process.hpp"
 #include "tcp_proxy.hpp"
@@ -23,18 +21,6 @@ using namespace client;
 using steady = std::chrono::steady_clock;
 
 namespace {
-
-uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), len);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
 
 double metric(uint16_t port, const std::string& sample) {
   try {
@@ -54,25 +40,6 @@ bool wait_nodes(uint16_t port, double n, std::chrono::milliseconds t = 10s) {
   return true;
 }
 
-/// Waits for a `leave` of `user`, or a `reset` without it.
-bool saw_gone(ws_client& c, const std::string& user,
-              std::chrono::milliseconds t) {
-  auto deadline = steady::now() + t;
-  while (steady::now() < deadline) {
-    auto f = c.recv(50ms);
-    if (!f || (*f)["type"] != "presence")
-      continue;
-    if ((*f)["event"] == "leave" && (*f)["user"] == user)
-      return true;
-    if ((*f)["event"] == "reset") {
-      auto users = (*f)["users"];
-      if (std::find(users.begin(), users.end(), user) == users.end())
-        return true;
-    }
-  }
-  return false;
-}
-
 /// Three nodes; every link to n2 goes through `proxy`: n2 is the seed the
 /// others join, it advertises the proxy, and of two nodes the one with the
 /// smaller name makes the link.
@@ -80,7 +47,7 @@ struct cut_cluster {
   std::vector<std::string> common{"--port",      "0",     "--node-timeout",
                                   "2",           "--www", TEST_WWW_DIR,
                                   "--log-level", "info"};
-  uint16_t n2_cluster = free_port();
+  uint16_t n2_cluster = bench::free_loopback_port();
   tcp_proxy proxy{n2_cluster};
   std::unique_ptr<server_process> n0, n1, n2;
   uint16_t p0 = 0, p1 = 0, p2 = 0;

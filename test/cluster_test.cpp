@@ -193,26 +193,6 @@ int host_of(const std::string& room, int size) {
   return owner[1] - '0';
 }
 
-/// Waits until `c` learns that `user` is no longer in its room: a `leave`,
-/// or a `reset` (its room restarted elsewhere) without `user`.
-void wait_gone(ws_client& c, const std::string& user,
-               std::chrono::milliseconds t) {
-  auto deadline = steady::now() + t;
-  while (steady::now() < deadline) {
-    auto f = c.recv(50ms);
-    if (!f || (*f)["type"] != "presence")
-      continue;
-    if ((*f)["event"] == "leave" && (*f)["user"] == user)
-      return;
-    if ((*f)["event"] == "reset") {
-      auto users = (*f)["users"];
-      if (std::find(users.begin(), users.end(), user) == users.end())
-        return;
-    }
-  }
-  FAIL(user << " never left");
-}
-
 void node_death(bool lobby_host) {
   constexpr double timeout_s = 2.0;
   cluster_fixture c{3, timeout_s};
@@ -227,8 +207,8 @@ void node_death(bool lobby_host) {
   presence_of(*bob, "victim", "join");
   auto start = steady::now();
   c.kill(doomed);
-  wait_gone(*alice, "victim", 5s);
-  wait_gone(*bob, "victim", 5s);
+  CHECK(saw_gone(*alice, "victim", 5s));
+  CHECK(saw_gone(*bob, "victim", 5s));
   auto detected = steady::now() - start;
   INFO("gone after " << std::chrono::duration<double>(detected).count()
                      << " s");
