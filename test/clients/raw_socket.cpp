@@ -38,12 +38,24 @@ raw_socket::~raw_socket() {
     ::close(fd_);
 }
 
-bool raw_socket::send(std::string_view bytes) {
+bool raw_socket::send(std::string_view bytes,
+                      std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!bytes.empty()) {
-    auto n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-    if (n <= 0)
+    auto n =
+        ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      bytes.remove_prefix(static_cast<std::size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
       return false;
-    bytes.remove_prefix(static_cast<std::size_t>(n));
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    deadline - std::chrono::steady_clock::now())
+                    .count();
+    pollfd p{fd_, POLLOUT, 0};
+    if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) <= 0)
+      return false;
   }
   return true;
 }

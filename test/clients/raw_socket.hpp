@@ -25,8 +25,10 @@ public:
   raw_socket(const raw_socket&) = delete;
   raw_socket& operator=(const raw_socket&) = delete;
 
-  /// Writes all of `bytes`; false if the peer is gone.
-  bool send(std::string_view bytes);
+  /// Writes all of `bytes`; false if the peer is gone or the kernel took
+  /// none of them for `timeout` (a peer that stopped reading must fail a
+  /// test, not hang it).
+  bool send(std::string_view bytes, std::chrono::milliseconds timeout = 30s);
   /// Reads what arrives within `timeout` until `marker` was seen.
   std::string recv_until(std::string_view marker,
                          std::chrono::milliseconds timeout = 3s);
