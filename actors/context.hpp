@@ -32,6 +32,14 @@ struct context {
   /// A peer silent this long is dead (`--node-timeout`); requests to other
   /// nodes give up after it, since a link that dies drops them silently.
   std::chrono::milliseconds node_timeout{5000};
+  /// How long a request that a peer must answer for a client to go on
+  /// (a login's claim, a room's host, a join through a mirror) may take. A
+  /// peer that dies or is cut off leaves the view within the node timeout,
+  /// and the view change (or the monitor) settles such requests at once; a
+  /// peer still in the view is alive, only busy (a login storm queues its
+  /// registry and rooms), so its answer is worth waiting for: asked again,
+  /// the busy peer would do the same work twice.
+  std::chrono::milliseconds peer_patience() const { return 12 * node_timeout; }
 
   /// A new chat message id (see message_ids).
   uint64_t next_message_id() { return ids.next(); }

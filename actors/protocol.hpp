@@ -97,13 +97,15 @@ using room_owner =
                      caf::reacts_to<ready_atom, std::string, session_actor>>;
 
 /// room: members and one total order of messages.
-///  (join, session, user, conn, entry) -> (members)  adds a local member
+///  (join, session, user, conn, entry) -> (ok)  adds a local member
 ///        (monitored): `join` presence to the others, then the joiner's
 ///        first frame (see `entry`) straight to its connection
-///  (join, mirror, member, user, entry, clock, node) -> (members, first
-///        frame)  adds a member of node `node`, reached through that node's
+///  (join, mirror, member, user, entry, clock, node) -> (first frame)
+///        adds a member of node `node`, reached through that node's
 ///        mirror (monitored: the node's death removes all its members);
 ///        its first frame travels with the reply, ahead of any delivery.
+///        Neither reply lists the members: only a welcome or a reset
+///        does, so a join costs the room no copy of its member list.
 ///        `clock` is the mirror node's id clock
 ///  (leave, session) -> (ok)     removes a member; `leave` presence to the
 ///        rest; the reply queues behind every delivery made to that member
@@ -118,10 +120,9 @@ using room_owner =
 ///  (close_room) -> (closed)     ends the room if it is still empty
 using room_actor = caf::typed_actor<
     caf::replies_to<join_atom, session_actor, std::string, connection_ref,
-                    entry>::with<std::vector<std::string>>,
+                    entry>::with<caf::ok_atom>,
     caf::replies_to<join_atom, room_delivery, uint64_t, std::string, entry,
-                    uint64_t,
-                    std::string>::with<std::vector<std::string>, frame>,
+                    uint64_t, std::string>::with<frame>,
     caf::replies_to<leave_atom, session_actor>::with<caf::ok_atom>,
     caf::replies_to<leave_atom, room_delivery, uint64_t>::with<caf::ok_atom>,
     caf::replies_to<publish_atom, std::string, std::string,

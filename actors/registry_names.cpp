@@ -61,7 +61,7 @@ void on_answer(registry_ptr self, const std::string& user, const name_claim& c,
 void ask_peer(registry_ptr self, const std::string& user, const name_claim& c,
               const std::string& peer, const registry_peer_actor& registry) {
   self->state.ctx->stats.links.sent(peer);
-  self->request(registry, self->state.ctx->node_timeout, claim_atom::value,
+  self->request(registry, self->state.ctx->peer_patience(), claim_atom::value,
                 user, c)
       .then(
           [self, user, c, peer](bool granted) {
@@ -69,10 +69,14 @@ void ask_peer(registry_ptr self, const std::string& user, const name_claim& c,
             on_answer(self, user, c, peer, granted);
           },
           [self, user, c, peer](caf::error&) {
-            // No answer within the node timeout. A peer that died is out of
-            // the view by now (names_on_view answered for it); one that is
-            // still in it may hold the name: refuse, never guess.
-            on_answer(self, user, c, peer, false);
+            // A peer that died left the view, and names_on_view answered
+            // for it: its lost request means nothing. One still in the view
+            // that stays silent this long may hold the name: refuse, never
+            // guess.
+            auto& st = self->state;
+            auto it = st.claiming.find(user);
+            if (it != st.claiming.end() && it->second.waiting_on.count(peer))
+              on_answer(self, user, c, peer, false);
           });
 }
 

@@ -54,7 +54,8 @@ void finish_join(registry_ptr self, const std::string& room,
 
 /// Asks the node where `room` lives for it, then mirrors it here. The view
 /// may place it elsewhere in a moment (nodes learn of deaths at slightly
-/// different times): a refusal is asked again, until the deadline.
+/// different times): a refusal is asked again, until the deadline. A host
+/// that leaves the view is replaced by rooms_on_view, which asks anew.
 void ask_host(registry_ptr self, const std::string& room) {
   auto& st = self->state;
   auto it = st.joining.find(room);
@@ -73,8 +74,8 @@ void ask_host(registry_ptr self, const std::string& room) {
     finish_join(self, room, make_error(chat_errc::not_owner));
     return;
   }
-  self->request(peer->second.registry, st.ctx->node_timeout, host_atom::value,
-                room)
+  self->request(peer->second.registry, st.ctx->peer_patience(),
+                host_atom::value, room)
       .then(
           [self, room, attempt, host](room_actor& hosted) {
             auto& st = self->state;
@@ -117,7 +118,7 @@ caf::result<room_actor> join_room(registry_ptr self, const std::string& room) {
   auto& wait = st.joining[room];
   wait.promises.push_back(promise);
   if (wait.promises.size() == 1) {
-    wait.deadline = std::chrono::steady_clock::now() + 2 * st.ctx->node_timeout;
+    wait.deadline = std::chrono::steady_clock::now() + st.ctx->peer_patience();
     ask_host(self, room);
   }
   return promise;

@@ -112,17 +112,17 @@ std::size_t fan_out(room_ptr self, const frame& f, uint64_t id = 0,
 }
 
 /// The first frame a new member gets, before any broadcast can reach it.
-std::string greeting(const room_state& st, const std::string& user, entry how,
-                     const std::vector<std::string>& names) {
+/// Only a welcome or a reset lists the members.
+frame greeting(const room_state& st, const std::string& user, entry how) {
   switch (how) {
   case entry::login:
-    return codec::encode_welcome(user, st.room, names);
+    return frame::make(codec::encode_welcome(user, st.room, st.sorted_names()));
   case entry::reattach:
-    return codec::encode_reset(st.room, names);
+    return frame::make(codec::encode_reset(st.room, st.sorted_names()));
   case entry::join:
     break;
   }
-  return codec::encode_presence("join", user, st.room);
+  return frame::make(codec::encode_presence("join", user, st.room));
 }
 
 void announce(room_ptr self, const char* event, const std::string& user) {
@@ -211,7 +211,7 @@ room_actor::behavior_type room_impl(room_ptr self, std::string name,
   });
   return {
       [self](join_atom, session_actor who, std::string& user,
-             connection_ref& conn, entry how) -> std::vector<std::string> {
+             connection_ref& conn, entry how) {
         count(self);
         auto& st = self->state;
         // Named from the message: the joiner may not be a member yet.
@@ -222,16 +222,14 @@ room_actor::behavior_type room_impl(room_ptr self, std::string name,
           self->monitor(who);
           st.members.push_back(local_member{who, user, conn});
         }
-        auto names = st.sorted_names();
-        conn.send(frame::make(greeting(st, user, how, names)));
+        conn.send(greeting(st, user, how));
         // Right behind the welcome: peers may find the new user now.
         if (how == entry::login)
           self->send(st.owner, ready_atom::value, user, who);
-        return names;
+        return caf::ok_atom::value;
       },
       [self](join_atom, room_delivery mirror, uint64_t member,
-             std::string& user, entry how, uint64_t clock,
-             std::string& node) -> std::tuple<std::vector<std::string>, frame> {
+             std::string& user, entry how, uint64_t clock, std::string& node) {
         count(self);
         auto& st = self->state;
         trace_in(self, "join");
@@ -249,10 +247,9 @@ room_actor::behavior_type room_impl(room_ptr self, std::string name,
           announce(self, "join", user);
           link.members.emplace(member, user);
         }
-        auto names = st.sorted_names();
         // The first frame rides on the reply: it reaches the mirror ahead
         // of every delivery sent after it.
-        return {names, frame::make(greeting(st, user, how, names))};
+        return greeting(st, user, how);
       },
       [self](leave_atom, const session_actor& who) {
         count(self);

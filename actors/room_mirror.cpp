@@ -83,20 +83,22 @@ void room_gone(mirror_ptr self, const caf::error& reason) {
   self->quit(reason);
 }
 
-caf::result<std::vector<std::string>> join(mirror_ptr self, session_actor who,
-                                           std::string user,
-                                           connection_ref conn, entry how) {
+caf::result<caf::ok_atom> join(mirror_ptr self, session_actor who,
+                               std::string user, connection_ref conn,
+                               entry how) {
   auto& st = self->state;
   auto member = who.id();
   st.members[member] = mirrored_member{who, user, conn, false};
   self->monitor(who);
-  auto promise = self->make_response_promise<std::vector<std::string>>();
+  auto promise = self->make_response_promise<caf::ok_atom>();
   auto key = track(self, promise);
-  self->request(st.room, st.ctx->node_timeout, join_atom::value, delivery(self),
-                member, user, how, st.ctx->ids.high_water(), st.ctx->node_name)
+  // A busy room's node may take long; its death ends this mirror and
+  // every request with it (room_gone), its move too.
+  self->request(st.room, st.ctx->peer_patience(), join_atom::value,
+                delivery(self), member, user, how, st.ctx->ids.high_water(),
+                st.ctx->node_name)
       .then(
-          [self, promise, key, member, how](std::vector<std::string>& names,
-                                            frame& first) mutable {
+          [self, promise, key, member, how](frame& first) mutable {
             auto& st = self->state;
             st.pending.erase(key);
             if (auto it = st.members.find(member); it != st.members.end()) {
@@ -106,7 +108,7 @@ caf::result<std::vector<std::string>> join(mirror_ptr self, session_actor who,
               if (how == entry::login) // peers may find the new user now
                 self->send(st.owner, ready_atom::value, m.user, m.handle);
             }
-            promise.deliver(names);
+            promise.deliver(caf::ok_atom::value);
           },
           [self, promise, key, member](caf::error& err) mutable {
             auto& st = self->state;
@@ -141,8 +143,9 @@ caf::result<caf::ok_atom> leave(mirror_ptr self, uint64_t member) {
     promise.deliver(caf::ok_atom::value);
     if_empty_tell_owner(self);
   };
-  self->request(st.room, st.ctx->node_timeout, leave_atom::value,
-                delivery(self), member)
+  self->request<caf::message_priority::high>(st.room, st.ctx->node_timeout,
+                                             leave_atom::value, delivery(self),
+                                             member)
       .then([done](caf::ok_atom) mutable { done(); },
             [done](caf::error&) mutable { done(); }); // gone: nothing comes
   return promise;
@@ -192,8 +195,9 @@ room_mirror_actor::behavior_type mirror_impl(mirror_ptr self, std::string name,
       return;
     auto member = it->first;
     st.members.erase(it);
-    self->request(st.room, st.ctx->node_timeout, leave_atom::value,
-                  delivery(self), member)
+    self->request<caf::message_priority::high>(st.room, st.ctx->node_timeout,
+                                               leave_atom::value,
+                                               delivery(self), member)
         .then([](caf::ok_atom) {}, [](caf::error&) {});
     if_empty_tell_owner(self);
   });
@@ -210,8 +214,7 @@ room_mirror_actor::behavior_type mirror_impl(mirror_ptr self, std::string name,
                     how);
       },
       [not_here](join_atom, room_delivery, uint64_t, std::string&, entry,
-                 uint64_t,
-                 std::string&) -> caf::result<std::vector<std::string>, frame> {
+                 uint64_t, std::string&) -> caf::result<frame> {
         return not_here(); // mirrors of mirrors do not exist
       },
       [self](leave_atom, const session_actor& who) {

@@ -17,7 +17,7 @@ void join_members(session_ptr self, room_actor room, std::string name,
   self->request(room, caf::infinite, join_atom::value, handle(self), st.user,
                 connection_ref{st.out}, how)
       .await(
-          [self, room, name](std::vector<std::string>&) {
+          [self, room, name](caf::ok_atom) {
             trace_in(self, "room:", name, "join_reply");
             auto& st = self->state;
             st.room = room;
@@ -72,7 +72,11 @@ void switch_room(session_ptr self, std::string name) {
   self->demonitor(old_room.address());
   st.room = nullptr;
   st.room_name.clear();
-  self->request(old_room, caf::infinite, leave_atom::value, handle(self))
+  // Urgent: a room behind on joins (a login storm in the lobby) lets its
+  // leavers go first, so its member list, which each welcome carries and
+  // each login is announced to, holds only those who stay.
+  self->request<caf::message_priority::high>(old_room, caf::infinite,
+                                             leave_atom::value, handle(self))
       .await(
           [self, name, old_name](caf::ok_atom) {
             trace_in(self, "room:", old_name, "leave_reply");

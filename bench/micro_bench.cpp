@@ -104,7 +104,7 @@ void fan_out_bench(benchmark::State& state, bool traced) {
       self->request(room, caf::infinite, chat::join_atom::value,
                     sessions.back(), "m" + std::to_string(i),
                     chat::connection_ref{conns.back()}, chat::entry::join)
-          .receive([](std::vector<std::string>&) {}, [](caf::error&) {});
+          .receive([](caf::ok_atom) {}, [](caf::error&) {});
     }
     const std::string msg(64, 'x');
     for (auto _ : state)

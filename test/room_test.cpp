@@ -43,11 +43,13 @@ TEST_CASE_METHOD(actor_fixture,
     self->request(room, 1s, join_atom::value, members[i].handle,
                   "m" + std::to_string(i), connection_ref{members[i].conn},
                   entry::join)
+        .receive([](caf::ok_atom) {}, [](caf::error&) { FAIL("join failed"); });
+    self->request(room, 1s, members_atom::value)
         .receive(
             [&](std::vector<std::string>& names) {
               CHECK(names.size() == i + 1);
             },
-            [](caf::error&) { FAIL("join failed"); });
+            [](caf::error&) { FAIL("members failed"); });
   }
   // Each joiner's first frame is its own join ack, before anything else.
   for (std::size_t i = 0; i < members.size(); ++i) {
@@ -100,8 +102,7 @@ TEST_CASE_METHOD(actor_fixture,
     self->request(room, 1s, join_atom::value, m->handle,
                   std::string{m == &a ? "a" : "b"}, connection_ref{m->conn},
                   entry::login)
-        .receive([](std::vector<std::string>&) {},
-                 [](caf::error&) { FAIL(""); });
+        .receive([](caf::ok_atom) {}, [](caf::error&) { FAIL(""); });
   CHECK(a.conn->expect("welcome")["users"] == json::array({"a"}));
   CHECK(a.conn->expect("presence")["user"] == "b");
   caf::anon_send_exit(b.handle, caf::exit_reason::kill);
