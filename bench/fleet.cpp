@@ -128,6 +128,13 @@ private:
                         [self = shared_from_this()](beast::error_code ec) {
                           if (ec)
                             return self->finish(false);
+                          // The join goes out at once, not after the
+                          // welcome: the session takes it right after the
+                          // login, so the client spends no round trip in
+                          // the lobby, where every login is announced to
+                          // every member and listed in every welcome.
+                          if (!self->join_.empty())
+                            self->send(self->join_);
                           self->read();
                         });
   }
@@ -162,8 +169,6 @@ private:
     } else if (frame.find("\"type\":\"welcome\"") != std::string_view::npos) {
       if (join_.empty())
         finish(true);
-      else
-        send(join_);
     } else if (frame.find("\"type\":\"presence\"") != std::string_view::npos &&
                !join_.empty() && done_ &&
                frame.find(own_join_) != std::string_view::npos) {
