@@ -27,6 +27,17 @@ struct member_probe {
   session_actor handle;
 };
 
+/// The room of `name`, as the registry hands it to a joining session.
+room_actor room_named(caf::scoped_actor& self, const registry_actor& registry,
+                      const std::string& name) {
+  room_actor room;
+  self->request(registry, 1s, join_atom::value, name)
+      .receive(
+          [&](room_actor& r) { room = r; },
+          [&](caf::error&) { FAIL("the registry gave no room " << name); });
+  return room;
+}
+
 } // namespace
 
 TEST_CASE_METHOD(actor_fixture,
@@ -34,9 +45,7 @@ TEST_CASE_METHOD(actor_fixture,
                  "and presence to the others",
                  "[actors][room]") {
   caf::scoped_actor self{*sys};
-  room_actor room;
-  self->request(registry, 1s, join_atom::value, std::string{"r"})
-      .receive([&](room_actor& r) { room = r; }, [](caf::error&) { FAIL(""); });
+  auto room = room_named(self, registry, "r");
   std::vector<member_probe> members(3);
   for (std::size_t i = 0; i < members.size(); ++i) {
     members[i].handle = sys->spawn(idle_session, 0);
@@ -90,9 +99,7 @@ TEST_CASE_METHOD(actor_fixture,
                  "leave presence",
                  "[actors][room]") {
   caf::scoped_actor self{*sys};
-  room_actor room;
-  self->request(registry, 1s, join_atom::value, std::string{"r"})
-      .receive([&](room_actor& r) { room = r; }, [](caf::error&) { FAIL(""); });
+  auto room = room_named(self, registry, "r");
   member_probe a, b;
   a.handle = sys->spawn(idle_session, 0);
   b.handle = sys->spawn(idle_session, 0);
