@@ -56,12 +56,8 @@ TEST_CASE("a frame over 64 KiB closes the session with 1009", "[e2e][limits]") {
   CHECK(alice.expect("error")["code"] == "too_long");
   std::string over = R"({"msg":")" + std::string(65536, 'x') + R"("})";
   alice.send_text(over);
-  auto closed = alice.wait_close();
-  REQUIRE(closed);
-  CHECK(closed->code == 1009);
-  auto left = observer.expect("presence");
-  CHECK(left["event"] == "leave");
-  CHECK(left["user"] == "alice");
+  check_closed(alice, 1009);
+  check_left(observer, "alice");
   CHECK(t.srv.metric("chat_disconnects_total{reason=\"too_big\"}") == 1);
 }
 
@@ -69,9 +65,7 @@ TEST_CASE("the frame size limit is a flag", "[e2e][limits]") {
   e2e t{[](auto& o) { o.lim.max_frame_bytes = 1024; }};
   auto& alice = t.login("alice");
   alice.send_json({{"msg", std::string(1100, 'x')}});
-  auto closed = alice.wait_close();
-  REQUIRE(closed);
-  CHECK(closed->code == 1009);
+  check_closed(alice, 1009);
 }
 
 TEST_CASE("invalid UTF-8 in a text frame closes the session with 1007",

@@ -45,11 +45,9 @@ json expect_event(ws_client& c, const std::string& event) {
 TEST_CASE("a failed room is restarted, its members get a reset presence with "
           "the new member list and go on chatting",
           "[e2e][supervision]") {
-  test_server srv;
-  ws_client alice{srv.port(), "/ws/alice"};
-  ws_client bob{srv.port(), "/ws/bob"};
-  alice.expect("welcome");
-  bob.expect("welcome");
+  e2e t;
+  auto& alice = t.login("alice");
+  auto& bob = t.login("bob");
   // Both in dev, each past its own join ack (the room fails after the
   // joins, not during them).
   auto joined = [](ws_client& c, const std::string& who) {
@@ -64,18 +62,18 @@ TEST_CASE("a failed room is restarted, its members get a reset presence with "
   bob.send_json({{"type", "join"}, {"room", "dev"}});
   joined(bob, "bob");
   joined(alice, "bob");
-  auto dev = find_room(srv, "dev");
+  auto dev = find_room(t.srv, "dev");
   caf::anon_send_exit(dev, caf::exit_reason::kill);
   for (auto* c : {&alice, &bob}) {
     auto reset = expect_event(*c, "reset");
     CHECK(reset["room"] == "dev");
     CHECK(reset["users"].is_array());
   }
-  CHECK(find_room(srv, "dev") != dev);
+  CHECK(find_room(t.srv, "dev") != dev);
   CHECK(eventually([&] {
-    caf::scoped_actor self{srv.server().system()};
+    caf::scoped_actor self{t.srv.server().system()};
     std::vector<std::string> names;
-    self->request(srv.server().registry(), 1s, members_atom::value,
+    self->request(t.srv.server().registry(), 1s, members_atom::value,
                   std::string{"dev"})
         .receive([&](std::vector<std::string>& n) { names = n; },
                  [](caf::error&) {});
@@ -84,7 +82,7 @@ TEST_CASE("a failed room is restarted, its members get a reset presence with "
   alice.send_json({{"type", "say"}, {"msg", "after the restart"}});
   CHECK(bob.expect("message")["msg"] == "after the restart");
   CHECK(alice.expect("message")["room"] == "dev");
-  CHECK(srv.metric("chat_rooms") == 2);
+  CHECK(t.srv.metric("chat_rooms") == 2);
 }
 
 TEST_CASE("a failed lobby is restarted too", "[e2e][supervision]") {
@@ -104,12 +102,8 @@ TEST_CASE("a failed session closes its connection with 1011 and is cleaned "
   auto& victim = t.login("victim");
   observer.expect("presence");
   caf::anon_send_exit(find_session(t.srv, "victim"), caf::exit_reason::kill);
-  auto closed = victim.wait_close();
-  REQUIRE(closed);
-  CHECK(closed->code == 1011);
-  auto left = observer.expect("presence");
-  CHECK(left["event"] == "leave");
-  CHECK(left["user"] == "victim");
+  check_closed(victim, 1011);
+  check_left(observer, "victim");
   CHECK(t.srv.wait_metric("chat_sessions", 1));
   // Counted when the connection's read ends, which may follow the monitors.
   CHECK(
