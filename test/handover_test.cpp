@@ -18,6 +18,20 @@ strings chat_only(const strings& frames) {
   return out;
 }
 
+/// The survivors learn of a killed node in both orders, one SECTION each:
+/// from their links' down messages and then the view, or the view first.
+void learn_the_death(handover_fixture& f) {
+  SECTION("the links' down messages first, then the view") {
+    f.sched->run();
+    f.send_views();
+    f.run_all();
+  }
+  SECTION("the view first, then the down messages") {
+    f.send_views();
+    f.run_all();
+  }
+}
+
 } // namespace
 
 TEST_CASE("deterministic hand-over: a dead node's names are free on every "
@@ -39,15 +53,7 @@ TEST_CASE("deterministic hand-over: a dead node's names are free on every "
   f.kill(2,
          f.rooms_of(
              2, {"lobby"})); // c's mirror (or room) of the lobby dies with it
-  SECTION("the links' down messages first, then the view") {
-    f.sched->run();
-    f.send_views();
-    f.run_all();
-  }
-  SECTION("the view first, then the down messages") {
-    f.send_views();
-    f.run_all();
-  }
+  learn_the_death(f);
   CHECK(alice.take() == strings{"presence leave carol lobby"});
   CHECK(bob.take() == strings{"presence leave carol lobby"});
   for (std::size_t survivor : {0u, 1u}) {
@@ -76,15 +82,7 @@ TEST_CASE("deterministic hand-over: a room that lived on the dead node is "
   CHECK(f.members_at(0, dev) == strings{"alice", "bob", "carol"});
 
   f.kill(2, f.rooms_of(2, {dev, "lobby"}));
-  SECTION("the links' down messages first, then the view") {
-    f.sched->run();
-    f.send_views();
-    f.run_all();
-  }
-  SECTION("the view first, then the down messages") {
-    f.send_views();
-    f.run_all();
-  }
+  learn_the_death(f);
   auto new_host = owner_of(dev, f.live());
   INFO(dev << " now lives on " << new_host);
   for (auto* c : {&alice, &bob}) {
