@@ -38,14 +38,18 @@ room_actor room_named(caf::scoped_actor& self, const registry_actor& registry,
   return room;
 }
 
+/// A room "r" from the registry, and an actor to ask it from the test.
+struct room_fixture : actor_fixture {
+  caf::scoped_actor self{*sys};
+  room_actor room = room_named(self, registry, "r");
+};
+
 } // namespace
 
-TEST_CASE_METHOD(actor_fixture,
+TEST_CASE_METHOD(room_fixture,
                  "a room fans one frame out to every member in one order, "
                  "and presence to the others",
                  "[actors][room]") {
-  caf::scoped_actor self{*sys};
-  auto room = room_named(self, registry, "r");
   std::vector<member_probe> members(3);
   for (std::size_t i = 0; i < members.size(); ++i) {
     members[i].handle = sys->spawn(idle_session, 0);
@@ -94,12 +98,10 @@ TEST_CASE_METHOD(actor_fixture,
     caf::anon_send_exit(m.handle, caf::exit_reason::user_shutdown);
 }
 
-TEST_CASE_METHOD(actor_fixture,
+TEST_CASE_METHOD(room_fixture,
                  "a member that dies is removed by its monitor with one "
                  "leave presence",
                  "[actors][room]") {
-  caf::scoped_actor self{*sys};
-  auto room = room_named(self, registry, "r");
   member_probe a, b;
   a.handle = sys->spawn(idle_session, 0);
   b.handle = sys->spawn(idle_session, 0);
