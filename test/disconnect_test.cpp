@@ -108,16 +108,14 @@ TEST_CASE("a reset while the server writes a large backlog frees the name",
   CHECK(t.srv.wait_metric("chat_sessions", 1));
 }
 
-TEST_CASE("a graceful stop closes every session with 1001 and turns "
-          "/healthz to 503",
-          "[e2e][disconnect][shutdown]") {
-  e2e t;
-  auto& alice = t.login("alice");
-  auto& bob = t.login("bob");
-  raw_socket keep_alive{t.srv.port()};
+TEST_CASE_METHOD(alice_and_bob,
+                 "a graceful stop closes every session with 1001 and turns "
+                 "/healthz to 503",
+                 "[e2e][disconnect][shutdown]") {
+  raw_socket keep_alive{srv.port()};
   CHECK(healthz_ok(keep_alive));
   auto start = std::chrono::steady_clock::now();
-  t.srv.server().drain();
+  srv.server().drain();
   // An open keep-alive connection now hears 503; new ones are not accepted.
   keep_alive.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
   CHECK(keep_alive.recv_until("\r\n\r\n").find("503") != std::string::npos);
@@ -125,15 +123,15 @@ TEST_CASE("a graceful stop closes every session with 1001 and turns "
   // on a connect is refused by the kernel.
   auto refused = [&] {
     try {
-      raw_socket late{t.srv.port()};
+      raw_socket late{srv.port()};
       return false;
     } catch (const std::runtime_error& e) {
       return std::string{e.what()}.find("refused") != std::string::npos;
     }
   };
   CHECK(eventually(refused, 1s));
-  CHECK_THROWS(ws_client{t.srv.port(), "/ws/carol"});
-  t.srv.server().stop();
+  CHECK_THROWS(ws_client{srv.port(), "/ws/carol"});
+  srv.server().stop();
   CHECK(std::chrono::steady_clock::now() - start < 5s);
   for (auto* c : {&alice, &bob})
     check_closed(*c, 1001);

@@ -58,6 +58,16 @@ private:
   std::vector<std::unique_ptr<client::ws_client>> clients_;
 };
 
+/// Alice logged in, alone on the server.
+struct alice_logged_in : e2e {
+  client::ws_client& alice = login("alice");
+};
+
+/// Alice and bob logged in, in that order.
+struct alice_and_bob : alice_logged_in {
+  client::ws_client& bob = login("bob");
+};
+
 /// A hand-made WebSocket client of `name` beside a logged-in observer that
 /// has seen it join: for tests that break the wire on purpose.
 struct raw_beside_observer {

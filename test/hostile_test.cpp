@@ -91,11 +91,10 @@ TEST_CASE("names with a format character are refused, an emoji joined by "
   CHECK(coder.expect("welcome")["user"] == "\U0001F469\u200D\U0001F4BB");
 }
 
-TEST_CASE("a whisper to a text that is no valid name gets unknown_user "
-          "without a registry lookup of it",
-          "[e2e][hostile]") {
-  e2e t;
-  auto& alice = t.login("alice");
+TEST_CASE_METHOD(alice_logged_in,
+                 "a whisper to a text that is no valid name gets unknown_user "
+                 "without a registry lookup of it",
+                 "[e2e][hostile]") {
   alice.send_json(
       {{"type", "whisper"}, {"to", std::string(40'000, 'x')}, {"msg", "hi"}});
   auto err = alice.expect("error");

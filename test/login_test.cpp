@@ -86,11 +86,11 @@ TEST_CASE("an invalid name is refused with bad_username and close 1008",
   CHECK(srv.metric("chat_errors_total{code=\"bad_username\"}") == 13);
 }
 
-TEST_CASE("a taken name is refused with name_taken, its holder is undisturbed",
-          "[e2e][login]") {
-  e2e t;
-  auto& alice = t.login("alice");
-  ws_client impostor{t.srv.port(), "/ws/alice"};
+TEST_CASE_METHOD(
+    alice_logged_in,
+    "a taken name is refused with name_taken, its holder is undisturbed",
+    "[e2e][login]") {
+  ws_client impostor{srv.port(), "/ws/alice"};
   check_refused(impostor, "name_taken");
   // The holder saw nothing and still chats.
   CHECK_FALSE(alice.recv(200ms));

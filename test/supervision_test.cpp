@@ -42,12 +42,11 @@ json expect_event(ws_client& c, const std::string& event) {
 
 } // namespace
 
-TEST_CASE("a failed room is restarted, its members get a reset presence with "
-          "the new member list and go on chatting",
-          "[e2e][supervision]") {
-  e2e t;
-  auto& alice = t.login("alice");
-  auto& bob = t.login("bob");
+TEST_CASE_METHOD(
+    alice_and_bob,
+    "a failed room is restarted, its members get a reset presence with "
+    "the new member list and go on chatting",
+    "[e2e][supervision]") {
   // Both in dev, each past its own join ack (the room fails after the
   // joins, not during them).
   auto joined = [](ws_client& c, const std::string& who) {
@@ -62,18 +61,18 @@ TEST_CASE("a failed room is restarted, its members get a reset presence with "
   bob.send_json({{"type", "join"}, {"room", "dev"}});
   joined(bob, "bob");
   joined(alice, "bob");
-  auto dev = find_room(t.srv, "dev");
+  auto dev = find_room(srv, "dev");
   caf::anon_send_exit(dev, caf::exit_reason::kill);
   for (auto* c : {&alice, &bob}) {
     auto reset = expect_event(*c, "reset");
     CHECK(reset["room"] == "dev");
     CHECK(reset["users"].is_array());
   }
-  CHECK(find_room(t.srv, "dev") != dev);
+  CHECK(find_room(srv, "dev") != dev);
   CHECK(eventually([&] {
-    caf::scoped_actor self{t.srv.server().system()};
+    caf::scoped_actor self{srv.server().system()};
     std::vector<std::string> names;
-    self->request(t.srv.server().registry(), 1s, members_atom::value,
+    self->request(srv.server().registry(), 1s, members_atom::value,
                   std::string{"dev"})
         .receive([&](std::vector<std::string>& n) { names = n; },
                  [](caf::error&) {});
@@ -82,15 +81,14 @@ TEST_CASE("a failed room is restarted, its members get a reset presence with "
   alice.send_json({{"type", "say"}, {"msg", "after the restart"}});
   CHECK(bob.expect("message")["msg"] == "after the restart");
   CHECK(alice.expect("message")["room"] == "dev");
-  CHECK(t.srv.metric("chat_rooms") == 2);
+  CHECK(srv.metric("chat_rooms") == 2);
 }
 
-TEST_CASE("a failed lobby is restarted too", "[e2e][supervision]") {
-  e2e t;
-  auto& alice = t.login("alice");
-  caf::anon_send_exit(find_room(t.srv, "lobby"), caf::exit_reason::kill);
+TEST_CASE_METHOD(alice_logged_in, "a failed lobby is restarted too",
+                 "[e2e][supervision]") {
+  caf::anon_send_exit(find_room(srv, "lobby"), caf::exit_reason::kill);
   CHECK(expect_event(alice, "reset")["room"] == "lobby");
-  ws_client bob{t.srv.port(), "/ws/bob"};
+  ws_client bob{srv.port(), "/ws/bob"};
   CHECK(bob.expect("welcome")["users"] == json::array({"alice", "bob"}));
 }
 
