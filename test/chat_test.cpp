@@ -25,15 +25,14 @@ std::vector<json> messages(ws_client& c, std::size_t n) {
 
 } // namespace
 
-TEST_CASE("a seed-format message with empty to_user reaches the whole room, "
-          "the sender included",
-          "[e2e][chat]") {
-  test_server srv;
-  auto alice = login(srv, "alice");
-  auto bob = login(srv, "bob");
-  alice->send_text(R"({"to_user": "", "msg": "hello"})");
+TEST_CASE_METHOD(
+    alice_and_bob,
+    "a seed-format message with empty to_user reaches the whole room, "
+    "the sender included",
+    "[e2e][chat]") {
+  alice.send_text(R"({"to_user": "", "msg": "hello"})");
   auto before = chat::codec::now_ms();
-  for (auto* c : {alice.get(), bob.get()}) {
+  for (auto* c : {&alice, &bob}) {
     auto m = c->expect("message");
     CHECK(m["from_user"] == "alice");
     CHECK(m["to_user"] == "");
@@ -45,120 +44,111 @@ TEST_CASE("a seed-format message with empty to_user reaches the whole room, "
   }
 }
 
-TEST_CASE("missing or null to_user is a broadcast too", "[e2e][chat]") {
-  test_server srv;
-  auto alice = login(srv, "alice");
-  auto bob = login(srv, "bob");
-  alice->send_text(R"({"msg": "no to_user"})");
-  alice->send_text(R"({"to_user": null, "msg": "null to_user"})");
-  auto got = messages(*bob, 2);
+TEST_CASE_METHOD(alice_and_bob, "missing or null to_user is a broadcast too",
+                 "[e2e][chat]") {
+  alice.send_text(R"({"msg": "no to_user"})");
+  alice.send_text(R"({"to_user": null, "msg": "null to_user"})");
+  auto got = messages(bob, 2);
   CHECK(got[0]["msg"] == "no to_user");
   CHECK(got[1]["msg"] == "null to_user");
 }
 
-TEST_CASE("a seed-format message to a name reaches only that user and echoes "
-          "to the sender",
-          "[e2e][chat]") {
-  test_server srv;
-  auto alice = login(srv, "alice");
-  auto bob = login(srv, "bob");
-  auto carol = login(srv, "carol");
-  alice->send_json({{"to_user", "bob"}, {"msg", "psst"}});
-  for (auto* c : {alice.get(), bob.get()}) {
+TEST_CASE_METHOD(
+    alice_and_bob,
+    "a seed-format message to a name reaches only that user and echoes "
+    "to the sender",
+    "[e2e][chat]") {
+  auto& carol = login("carol");
+  alice.send_json({{"to_user", "bob"}, {"msg", "psst"}});
+  for (auto* c : {&alice, &bob}) {
     auto m = c->expect("message");
     CHECK(m["from_user"] == "alice");
     CHECK(m["to_user"] == "bob");
     CHECK(m["msg"] == "psst");
   }
-  carol->send_json({{"to_user", ""}, {"msg", "marker"}});
-  CHECK(carol->expect("message")["msg"] == "marker");
+  carol.send_json({{"to_user", ""}, {"msg", "marker"}});
+  CHECK(carol.expect("message")["msg"] == "marker");
   // carol saw only her own marker, not the private message.
-  CHECK(bob->expect("message")["msg"] == "marker");
+  CHECK(bob.expect("message")["msg"] == "marker");
   CHECK(srv.metric("chat_messages_total{kind=\"private\"}") == 1);
   CHECK(srv.metric("chat_messages_total{kind=\"broadcast\"}") == 1);
   CHECK(srv.metric("chat_deliveries_total") == 2 + 3);
 }
 
-TEST_CASE("from_user is the login name whatever the client sends, unknown "
-          "fields are ignored",
-          "[e2e][chat]") {
-  test_server srv;
-  auto alice = login(srv, "alice");
-  alice->send_text(
+TEST_CASE_METHOD(
+    alice_logged_in,
+    "from_user is the login name whatever the client sends, unknown "
+    "fields are ignored",
+    "[e2e][chat]") {
+  alice.send_text(
       R"({"msg": "hi", "from_user": "mallory", "id": 1, "extra": [1,2]})");
-  auto m = alice->expect("message");
+  auto m = alice.expect("message");
   CHECK(m["from_user"] == "alice");
   CHECK(m["msg"] == "hi");
 }
 
-TEST_CASE("message ids are unique and increase", "[e2e][chat]") {
-  test_server srv;
-  auto alice = login(srv, "alice");
-  auto bob = login(srv, "bob");
+TEST_CASE_METHOD(alice_and_bob, "message ids are unique and increase",
+                 "[e2e][chat]") {
   for (int i = 0; i < 10; ++i) {
-    alice->send_json({{"type", "say"}, {"msg", std::to_string(i)}});
-    alice->send_json({{"type", "whisper"}, {"to", "bob"}, {"msg", "p"}});
+    alice.send_json({{"type", "say"}, {"msg", std::to_string(i)}});
+    alice.send_json({{"type", "whisper"}, {"to", "bob"}, {"msg", "p"}});
   }
-  auto got = messages(*bob, 20);
+  auto got = messages(bob, 20);
   for (std::size_t i = 1; i < got.size(); ++i)
     CHECK(got[i]["id"].get<uint64_t>() > got[i - 1]["id"].get<uint64_t>());
 }
 
-TEST_CASE("say broadcasts to the current room, another room is refused",
-          "[e2e][chat]") {
-  test_server srv;
-  auto alice = login(srv, "alice");
-  auto bob = login(srv, "bob");
-  alice->send_json({{"type", "say"}, {"msg", "one"}});
-  alice->send_json({{"type", "say"}, {"msg", "two"}, {"room", "lobby"}});
-  auto got = messages(*bob, 2);
+TEST_CASE_METHOD(alice_and_bob,
+                 "say broadcasts to the current room, another room is refused",
+                 "[e2e][chat]") {
+  alice.send_json({{"type", "say"}, {"msg", "one"}});
+  alice.send_json({{"type", "say"}, {"msg", "two"}, {"room", "lobby"}});
+  auto got = messages(bob, 2);
   CHECK(got[0]["msg"] == "one");
   CHECK(got[1]["msg"] == "two");
   CHECK(got[1]["room"] == "lobby");
-  alice->send_json({{"type", "say"}, {"msg", "x"}, {"room", "elsewhere"}});
-  auto e = alice->expect("error");
+  alice.send_json({{"type", "say"}, {"msg", "x"}, {"room", "elsewhere"}});
+  auto e = alice.expect("error");
   CHECK(e["code"] == "bad_request");
 }
 
-TEST_CASE("whisper reaches its recipient and echoes, an unknown name gets "
-          "unknown_user and the session stays",
-          "[e2e][chat]") {
-  test_server srv;
-  auto alice = login(srv, "alice");
-  auto bob = login(srv, "bob");
-  alice->send_json({{"type", "whisper"}, {"to", "bob"}, {"msg", "hi bob"}});
-  for (auto* c : {alice.get(), bob.get()}) {
+TEST_CASE_METHOD(
+    alice_and_bob,
+    "whisper reaches its recipient and echoes, an unknown name gets "
+    "unknown_user and the session stays",
+    "[e2e][chat]") {
+  alice.send_json({{"type", "whisper"}, {"to", "bob"}, {"msg", "hi bob"}});
+  for (auto* c : {&alice, &bob}) {
     auto m = c->expect("message");
     CHECK(m["to_user"] == "bob");
     CHECK(m["from_user"] == "alice");
   }
-  alice->send_json({{"type", "whisper"}, {"to", "nobody"}, {"msg", "?"}});
-  auto e = alice->expect("error");
+  alice.send_json({{"type", "whisper"}, {"to", "nobody"}, {"msg", "?"}});
+  auto e = alice.expect("error");
   CHECK(e["code"] == "unknown_user");
   CHECK(e["detail"].is_string());
-  alice->send_json({{"to_user", "ghost"}, {"msg", "?"}});
-  CHECK(alice->expect("error")["code"] == "unknown_user");
-  alice->send_json({{"type", "ping"}, {"id", 7}});
-  CHECK(alice->expect("pong")["id"] == 7);
+  alice.send_json({{"to_user", "ghost"}, {"msg", "?"}});
+  CHECK(alice.expect("error")["code"] == "unknown_user");
+  alice.send_json({{"type", "ping"}, {"id", 7}});
+  CHECK(alice.expect("pong")["id"] == 7);
   CHECK(srv.metric("chat_errors_total{code=\"unknown_user\"}") == 2);
 }
 
-TEST_CASE("join moves a member between rooms with presence on both sides",
-          "[e2e][chat][rooms]") {
-  test_server srv;
-  auto alice = login(srv, "alice");
-  auto bob = login(srv, "bob");
-  auto carol = login(srv, "carol");
-  alice->expect("presence"); // bob
-  alice->expect("presence"); // carol
-  bob->expect("presence");   // carol
-  bob->send_json({{"type", "join"}, {"room", "dev"}});
-  auto ack = bob->expect("presence");
+TEST_CASE_METHOD(
+    alice_and_bob,
+    "join moves a member between rooms with presence on both sides",
+    "[e2e][chat][rooms]") {
+  auto& carol = login("carol");
+  alice.expect("presence"); // bob
+  alice.expect("presence"); // carol
+  bob.expect("presence");   // carol
+  bob.send_json({{"type", "join"}, {"room", "dev"}});
+  auto ack = bob.expect("presence");
   CHECK(ack == json{{"type", "presence"},
                     {"event", "join"},
                     {"user", "bob"},
                     {"room", "dev"}});
-  for (auto* c : {alice.get(), carol.get()}) {
+  for (auto* c : {&alice, &carol}) {
     auto left = c->expect("presence");
     CHECK(left == json{{"type", "presence"},
                        {"event", "leave"},
@@ -166,38 +156,37 @@ TEST_CASE("join moves a member between rooms with presence on both sides",
                        {"room", "lobby"}});
   }
   CHECK(srv.metric("chat_rooms") == 2);
-  alice->send_json({{"type", "join"}, {"room", "dev"}});
-  CHECK(alice->expect("presence")["room"] == "dev");
-  auto joined = bob->expect("presence");
+  alice.send_json({{"type", "join"}, {"room", "dev"}});
+  CHECK(alice.expect("presence")["room"] == "dev");
+  auto joined = bob.expect("presence");
   CHECK(joined["event"] == "join");
   CHECK(joined["user"] == "alice");
-  CHECK(carol->expect("presence")["event"] == "leave");
+  CHECK(carol.expect("presence")["event"] == "leave");
   // A broadcast in dev reaches dev only.
-  alice->send_json({{"type", "say"}, {"msg", "in dev"}});
-  CHECK(bob->expect("message")["room"] == "dev");
-  CHECK(alice->expect("message")["room"] == "dev");
-  carol->send_json({{"type", "say"}, {"msg", "in lobby"}});
-  CHECK(carol->expect("message")["msg"] == "in lobby");
-  CHECK(alice->recv(300ms) == std::nullopt);
-  CHECK(bob->recv(0ms) == std::nullopt);
+  alice.send_json({{"type", "say"}, {"msg", "in dev"}});
+  CHECK(bob.expect("message")["room"] == "dev");
+  CHECK(alice.expect("message")["room"] == "dev");
+  carol.send_json({{"type", "say"}, {"msg", "in lobby"}});
+  CHECK(carol.expect("message")["msg"] == "in lobby");
+  CHECK(alice.recv(300ms) == std::nullopt);
+  CHECK(bob.recv(0ms) == std::nullopt);
 }
 
-TEST_CASE("an emptied room ends, the lobby never does", "[e2e][chat][rooms]") {
-  test_server srv;
-  auto alice = login(srv, "alice");
-  alice->send_json({{"type", "join"}, {"room", "tmp"}});
-  alice->expect("presence");
+TEST_CASE_METHOD(alice_logged_in, "an emptied room ends, the lobby never does",
+                 "[e2e][chat][rooms]") {
+  alice.send_json({{"type", "join"}, {"room", "tmp"}});
+  alice.expect("presence");
   CHECK(srv.metric("chat_rooms") == 2);
-  alice->send_json({{"type", "join"}, {"room", "lobby"}});
-  alice->expect("presence");
+  alice.send_json({{"type", "join"}, {"room", "lobby"}});
+  alice.expect("presence");
   CHECK(srv.wait_metric("chat_rooms", 1));
-  alice->send_json({{"type", "users"}, {"room", "tmp"}});
-  CHECK(alice->expect("users")["users"] == json::array());
+  alice.send_json({{"type", "users"}, {"room", "tmp"}});
+  CHECK(alice.expect("users")["users"] == json::array());
   // Joining it again creates it again.
-  alice->send_json({{"type", "join"}, {"room", "tmp"}});
-  CHECK(alice->expect("presence")["room"] == "tmp");
-  alice->send_json({{"type", "say"}, {"msg", "back"}});
-  CHECK(alice->expect("message")["room"] == "tmp");
+  alice.send_json({{"type", "join"}, {"room", "tmp"}});
+  CHECK(alice.expect("presence")["room"] == "tmp");
+  alice.send_json({{"type", "say"}, {"msg", "back"}});
+  CHECK(alice.expect("message")["room"] == "tmp");
 }
 
 TEST_CASE("users answers the sorted member list of a room", "[e2e][chat]") {
@@ -219,21 +208,20 @@ TEST_CASE("users answers the sorted member list of a room", "[e2e][chat]") {
   CHECK(zed->expect("users")["users"] == json::array());
 }
 
-TEST_CASE("ping is answered with pong carrying the same id", "[e2e][chat]") {
-  test_server srv;
-  auto alice = login(srv, "alice");
-  alice->send_json({{"type", "ping"}, {"id", 42}});
-  CHECK(alice->expect("pong") == json{{"type", "pong"}, {"id", 42}});
-  alice->send_json({{"type", "ping"}, {"id", "abc"}});
-  CHECK(alice->expect("pong")["id"] == "abc");
-  alice->send_json({{"type", "ping"}});
-  CHECK(alice->expect("pong")["id"].is_null());
+TEST_CASE_METHOD(alice_logged_in,
+                 "ping is answered with pong carrying the same id",
+                 "[e2e][chat]") {
+  alice.send_json({{"type", "ping"}, {"id", 42}});
+  CHECK(alice.expect("pong") == json{{"type", "pong"}, {"id", 42}});
+  alice.send_json({{"type", "ping"}, {"id", "abc"}});
+  CHECK(alice.expect("pong")["id"] == "abc");
+  alice.send_json({{"type", "ping"}});
+  CHECK(alice.expect("pong")["id"].is_null());
 }
 
-TEST_CASE("bad frames get bad_json or bad_request and the session stays",
-          "[e2e][chat][errors]") {
-  test_server srv;
-  auto alice = login(srv, "alice");
+TEST_CASE_METHOD(alice_logged_in,
+                 "bad frames get bad_json or bad_request and the session stays",
+                 "[e2e][chat][errors]") {
   struct {
     const char* frame;
     const char* code;
@@ -258,13 +246,13 @@ TEST_CASE("bad frames get bad_json or bad_request and the session stays",
   };
   for (auto& c : cases) {
     INFO(c.frame);
-    alice->send_text(c.frame);
-    auto e = alice->expect("error");
+    alice.send_text(c.frame);
+    auto e = alice.expect("error");
     CHECK(e["code"] == c.code);
     CHECK(e["detail"].is_string());
   }
-  alice->send_json({{"msg", "alive"}});
-  CHECK(alice->expect("message")["msg"] == "alive");
+  alice.send_json({{"msg", "alive"}});
+  CHECK(alice.expect("message")["msg"] == "alive");
   CHECK(srv.metric("chat_errors_total{code=\"bad_json\"}") == 4);
   CHECK(srv.metric("chat_errors_total{code=\"bad_request\"}") == 13);
 }

@@ -10,6 +10,7 @@
 
 #include "actors/placement.hpp"
 #include "cluster_fixture.hpp"
+#include "e2e.hpp"
 
 using namespace test;
 using namespace client;
@@ -50,9 +51,7 @@ TEST_CASE("cluster: a name logged in on one node is taken on the others, "
   for (int node : {1, 2}) {
     ws_client twin{c.http_port(node), "/ws/alice"};
     CHECK(twin.expect("error")["code"] == "name_taken");
-    auto closed = twin.wait_close();
-    REQUIRE(closed);
-    CHECK(closed->code == 1008);
+    check_closed(twin, 1008);
   }
   alice->close();
   bool free_again = false;

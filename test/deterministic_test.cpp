@@ -6,6 +6,25 @@
 
 using namespace deterministic;
 
+namespace {
+
+/// Alice and bob logged in, alice then moved to dev, bob left in the lobby;
+/// every message run, the frames they got still to take.
+struct alice_in_dev : deterministic_fixture {
+  client alice = login("alice");
+  client bob = login("bob");
+  room_actor lobby, dev;
+
+  alice_in_dev() {
+    join(alice, "dev");
+    sched->run();
+    lobby = room("lobby");
+    dev = room("dev");
+  }
+};
+
+} // namespace
+
 // -- 1. a logout racing a private message -------------------------------------
 
 TEST_CASE_METHOD(deterministic_fixture,
@@ -25,6 +44,14 @@ TEST_CASE_METHOD(deterministic_fixture,
     CHECK(is(gone.error(), chat_errc::unknown_user));
     CHECK(ctx.stats.sessions.load() == 1);
     CHECK(members("lobby") == strings{"bob"});
+  };
+  // Bob's whisper was refused: alice got nothing, not even a close (her
+  // client is gone), bob only her leave, and nothing was counted.
+  auto refused_unseen = [&] {
+    CHECK(alice.take().empty());
+    CHECK(bob.take() == strings{"presence leave alice lobby"});
+    CHECK(ctx.stats.privates.load() == 0);
+    CHECK(ctx.stats.deliveries.load() == deliveries);
   };
   // At once: bob whispers to alice, and alice's connection goes down.
   whisper(bob, "alice", "psst");
@@ -58,10 +85,7 @@ TEST_CASE_METHOD(deterministic_fixture,
     step(registry, "down_msg <- alice");
     step(lobby, "down_msg <- alice");
     after_the_race();
-    CHECK(alice.take().empty());
-    CHECK(bob.take() == strings{"presence leave alice lobby"});
-    CHECK(ctx.stats.privates.load() == 0);
-    CHECK(ctx.stats.deliveries.load() == deliveries);
+    refused_unseen();
   }
   SECTION("the lookup first, but the lobby announces alice's leave before "
           "the registry answers: bob sees her leave, then his echo") {
@@ -91,10 +115,7 @@ TEST_CASE_METHOD(deterministic_fixture,
     CHECK(bob.take() == strings{"error unknown_user"});
     step(lobby, "down_msg <- alice");
     after_the_race();
-    CHECK(alice.take().empty());
-    CHECK(bob.take() == strings{"presence leave alice lobby"});
-    CHECK(ctx.stats.privates.load() == 0);
-    CHECK(ctx.stats.deliveries.load() == deliveries);
+    refused_unseen();
   }
 }
 
@@ -150,16 +171,10 @@ TEST_CASE_METHOD(deterministic_fixture,
 
 // -- 3. a join racing a broadcast ---------------------------------------------
 
-TEST_CASE_METHOD(deterministic_fixture,
+TEST_CASE_METHOD(alice_in_dev,
                  "a message said while someone joins the room reaches the "
                  "joiner only if the room handles the join first",
                  "[actors][deterministic]") {
-  auto alice = login("alice");
-  auto bob = login("bob");
-  join(alice, "dev");
-  sched->run();
-  auto lobby = room("lobby");
-  auto dev = room("dev");
   CHECK(alice.take() ==
         strings{"presence join bob lobby", "presence join alice dev"});
   CHECK(bob.take() == strings{"presence leave alice lobby"});
@@ -216,16 +231,10 @@ TEST_CASE_METHOD(deterministic_fixture,
 
 // -- 4. an emptied room closing while a join is in flight ---------------------
 
-TEST_CASE_METHOD(deterministic_fixture,
+TEST_CASE_METHOD(alice_in_dev,
                  "a join racing the close of its emptied room ends in a live "
                  "room",
                  "[actors][deterministic]") {
-  auto alice = login("alice");
-  auto bob = login("bob");
-  join(alice, "dev");
-  sched->run();
-  auto lobby = room("lobby");
-  auto dev = room("dev");
   alice.take();
   bob.take();
   CHECK(ctx.stats.rooms.load() == 2);
@@ -329,16 +338,10 @@ TEST_CASE_METHOD(deterministic_fixture,
   CHECK(carol.take() == strings{"message alice->carol: now?"});
 }
 
-TEST_CASE_METHOD(deterministic_fixture,
+TEST_CASE_METHOD(alice_in_dev,
                  "a users request for a room that closes meanwhile is "
                  "answered",
                  "[actors][deterministic]") {
-  auto alice = login("alice");
-  auto bob = login("bob");
-  join(alice, "dev");
-  sched->run();
-  auto lobby = room("lobby");
-  auto dev = room("dev");
   alice.take();
   bob.take();
   // At once: alice goes back to the lobby (dev empties), and bob asks who is

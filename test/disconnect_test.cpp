@@ -42,30 +42,22 @@ TEST_CASE("a TCP reset frees the name and sends leave", "[e2e][disconnect]") {
 
 TEST_CASE("a FIN in the middle of a frame frees the name and sends leave",
           "[e2e][disconnect]") {
-  e2e t;
-  auto& observer = t.login("observer");
-  raw_socket sock{t.srv.port()};
-  sock.upgrade("/ws/cut");
-  observer.expect("presence");
+  raw_beside_observer w{"cut"};
   auto frame = ws_frame(op_text, R"({"msg":"never finished"})");
-  sock.send(frame.substr(0, frame.size() / 2));
-  sock.shutdown_write();
-  check_cleaned_up(t.srv, observer, "cut", "reset");
+  w.sock.send(frame.substr(0, frame.size() / 2));
+  w.sock.shutdown_write();
+  check_cleaned_up(w.t.srv, w.observer, "cut", "reset");
   // The half frame was never taken for a message.
-  while (auto f = observer.recv(200ms))
+  while (auto f = w.observer.recv(200ms))
     CHECK((*f)["type"] != "message");
 }
 
 TEST_CASE("a reset in the middle of a frame frees the name",
           "[e2e][disconnect]") {
-  e2e t;
-  auto& observer = t.login("observer");
-  raw_socket sock{t.srv.port()};
-  sock.upgrade("/ws/cut");
-  observer.expect("presence");
-  sock.send(ws_frame(op_text, std::string(1000, 'x')).substr(0, 500));
-  sock.reset();
-  check_cleaned_up(t.srv, observer, "cut", "reset");
+  raw_beside_observer w{"cut"};
+  w.sock.send(ws_frame(op_text, std::string(1000, 'x')).substr(0, 500));
+  w.sock.reset();
+  check_cleaned_up(w.t.srv, w.observer, "cut", "reset");
 }
 
 TEST_CASE("cuts during the handshake or an HTTP request leave the server "
@@ -116,17 +108,12 @@ TEST_CASE("a reset while the server writes a large backlog frees the name",
   CHECK(t.srv.wait_metric("chat_sessions", 1));
 }
 
-TEST_CASE("a graceful stop closes every session with 1001 and turns "
-          "/healthz to 503",
-          "[e2e][disconnect][shutdown]") {
-  test_server srv;
-  ws_client alice{srv.port(), "/ws/alice"};
-  ws_client bob{srv.port(), "/ws/bob"};
-  alice.expect("welcome");
-  bob.expect("welcome");
+TEST_CASE_METHOD(alice_and_bob,
+                 "a graceful stop closes every session with 1001 and turns "
+                 "/healthz to 503",
+                 "[e2e][disconnect][shutdown]") {
   raw_socket keep_alive{srv.port()};
-  keep_alive.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
-  CHECK(keep_alive.recv_until("ok\n").find("200 OK") != std::string::npos);
+  CHECK(healthz_ok(keep_alive));
   auto start = std::chrono::steady_clock::now();
   srv.server().drain();
   // An open keep-alive connection now hears 503; new ones are not accepted.
@@ -146,9 +133,6 @@ TEST_CASE("a graceful stop closes every session with 1001 and turns "
   CHECK_THROWS(ws_client{srv.port(), "/ws/carol"});
   srv.server().stop();
   CHECK(std::chrono::steady_clock::now() - start < 5s);
-  for (auto* c : {&alice, &bob}) {
-    auto closed = c->wait_close();
-    REQUIRE(closed);
-    CHECK(closed->code == 1001);
-  }
+  for (auto* c : {&alice, &bob})
+    check_closed(*c, 1001);
 }

@@ -18,6 +18,20 @@ strings chat_only(const strings& frames) {
   return out;
 }
 
+/// The survivors learn of a killed node in both orders, one SECTION each:
+/// from their links' down messages and then the view, or the view first.
+void learn_the_death(handover_fixture& f) {
+  SECTION("the links' down messages first, then the view") {
+    f.sched->run();
+    f.send_views();
+    f.run_all();
+  }
+  SECTION("the view first, then the down messages") {
+    f.send_views();
+    f.run_all();
+  }
+}
+
 } // namespace
 
 TEST_CASE("deterministic hand-over: a dead node's names are free on every "
@@ -39,15 +53,7 @@ TEST_CASE("deterministic hand-over: a dead node's names are free on every "
   f.kill(2,
          f.rooms_of(
              2, {"lobby"})); // c's mirror (or room) of the lobby dies with it
-  SECTION("the links' down messages first, then the view") {
-    f.sched->run();
-    f.send_views();
-    f.run_all();
-  }
-  SECTION("the view first, then the down messages") {
-    f.send_views();
-    f.run_all();
-  }
+  learn_the_death(f);
   CHECK(alice.take() == strings{"presence leave carol lobby"});
   CHECK(bob.take() == strings{"presence leave carol lobby"});
   for (std::size_t survivor : {0u, 1u}) {
@@ -76,15 +82,7 @@ TEST_CASE("deterministic hand-over: a room that lived on the dead node is "
   CHECK(f.members_at(0, dev) == strings{"alice", "bob", "carol"});
 
   f.kill(2, f.rooms_of(2, {dev, "lobby"}));
-  SECTION("the links' down messages first, then the view") {
-    f.sched->run();
-    f.send_views();
-    f.run_all();
-  }
-  SECTION("the view first, then the down messages") {
-    f.send_views();
-    f.run_all();
-  }
+  learn_the_death(f);
   auto new_host = owner_of(dev, f.live());
   INFO(dev << " now lives on " << new_host);
   for (auto* c : {&alice, &bob}) {
@@ -114,19 +112,20 @@ TEST_CASE("deterministic hand-over: of two logins of one name on two "
   client on_a, on_b;
   auto& reg_a = f.nodes[0].registry;
   auto& reg_b = f.nodes[1].registry;
-  SECTION("a's registry handles its login first") {
+  // Both sessions send their logins, each to its own registry.
+  auto both_ask = [&] {
     on_a = f.connect_at(0, "dave", "dave@a");
     on_b = f.connect_at(1, "dave", "dave@b");
     f.step(on_a, "(init)"); // login -> its registry
     f.step(on_b, "(init)");
+  };
+  SECTION("a's registry handles its login first") {
+    both_ask();
     f.step(reg_a, "login <- dave@a");
     f.step(reg_b, "login <- dave@b");
   }
   SECTION("b's registry handles its login first") {
-    on_a = f.connect_at(0, "dave", "dave@a");
-    on_b = f.connect_at(1, "dave", "dave@b");
-    f.step(on_a, "(init)"); // login -> its registry
-    f.step(on_b, "(init)");
+    both_ask();
     f.step(reg_b, "login <- dave@b");
     f.step(reg_a, "login <- dave@a");
   }

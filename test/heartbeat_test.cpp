@@ -9,19 +9,23 @@ using action = heartbeat::action;
 
 namespace {
 constexpr int64_t ms = 1'000'000; // nanoseconds
+
+/// The next check falls due at `at_ms` and not a millisecond sooner, and
+/// then does `what`.
+void check_due_at(heartbeat& beat, int64_t at_ms, action what) {
+  CHECK(beat.next_check_ns() == at_ms * ms);
+  CHECK(beat.due((at_ms - 1) * ms) == action::wait);
+  CHECK(beat.due(at_ms * ms) == what);
 }
+} // namespace
 
 TEST_CASE("heartbeat: a client silent for half the timeout is pinged once, "
           "silent for the whole timeout it is given up",
           "[net][heartbeat]") {
   heartbeat beat{std::chrono::seconds(10), 0};
-  CHECK(beat.next_check_ns() == 5000 * ms);
-  CHECK(beat.due(4999 * ms) == action::wait);
-  CHECK(beat.due(5000 * ms) == action::ping);
+  check_due_at(beat, 5000, action::ping);
   CHECK(beat.due(6000 * ms) == action::wait); // one ping per silence
-  CHECK(beat.next_check_ns() == 10000 * ms);
-  CHECK(beat.due(9999 * ms) == action::wait);
-  CHECK(beat.due(10000 * ms) == action::give_up);
+  check_due_at(beat, 10000, action::give_up);
 }
 
 TEST_CASE("heartbeat: the client's bytes restart the count, however late "
@@ -30,9 +34,7 @@ TEST_CASE("heartbeat: the client's bytes restart the count, however late "
   heartbeat beat{std::chrono::seconds(10), 0};
   CHECK(beat.due(7000 * ms) == action::ping);
   beat.heard(9000 * ms); // its pong
-  CHECK(beat.next_check_ns() == 14000 * ms);
-  CHECK(beat.due(13999 * ms) == action::wait);
-  CHECK(beat.due(14000 * ms) == action::ping);
+  check_due_at(beat, 14000, action::ping);
   CHECK(beat.due(19000 * ms) == action::give_up);
 }
 

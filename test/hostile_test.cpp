@@ -84,20 +84,17 @@ TEST_CASE("names with a format character are refused, an emoji joined by "
     INFO(look_alike);
     ws_client c{srv.port(), look_alike};
     CHECK(c.expect("error")["code"] == "bad_username");
-    auto closed = c.wait_close();
-    REQUIRE(closed);
-    CHECK(closed->code == 1008);
+    check_closed(c, 1008);
   }
   // 👩‍💻: woman, U+200D, laptop.
   ws_client coder{srv.port(), "/ws/%F0%9F%91%A9%E2%80%8D%F0%9F%92%BB"};
   CHECK(coder.expect("welcome")["user"] == "\U0001F469\u200D\U0001F4BB");
 }
 
-TEST_CASE("a whisper to a text that is no valid name gets unknown_user "
-          "without a registry lookup of it",
-          "[e2e][hostile]") {
-  e2e t;
-  auto& alice = t.login("alice");
+TEST_CASE_METHOD(alice_logged_in,
+                 "a whisper to a text that is no valid name gets unknown_user "
+                 "without a registry lookup of it",
+                 "[e2e][hostile]") {
   alice.send_json(
       {{"type", "whisper"}, {"to", std::string(40'000, 'x')}, {"msg", "hi"}});
   auto err = alice.expect("error");
@@ -299,8 +296,7 @@ TEST_CASE("while draining, a new upgrade gets 503 and never a session",
   test_server srv;
   // A keep-alive connection from before the drain, upgrading after it.
   raw_socket early{srv.port()};
-  early.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
-  REQUIRE(early.recv_until("ok\n").find("200 OK") != std::string::npos);
+  REQUIRE(healthz_ok(early));
   srv.server().drain();
   early.send("GET /ws/late HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
              "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"

@@ -28,10 +28,9 @@ std::string repeat(const std::string& s, std::size_t n) {
 
 } // namespace
 
-TEST_CASE("msg may hold 4096 code points, 4097 gets too_long",
-          "[e2e][limits]") {
-  e2e t;
-  auto& alice = t.login("alice");
+TEST_CASE_METHOD(alice_logged_in,
+                 "msg may hold 4096 code points, 4097 gets too_long",
+                 "[e2e][limits]") {
   // Two-byte characters: the limit counts code points, not bytes.
   alice.send_json({{"msg", repeat("é", 4096)}});
   CHECK(alice.expect("message")["msg"] == repeat("é", 4096));
@@ -56,12 +55,8 @@ TEST_CASE("a frame over 64 KiB closes the session with 1009", "[e2e][limits]") {
   CHECK(alice.expect("error")["code"] == "too_long");
   std::string over = R"({"msg":")" + std::string(65536, 'x') + R"("})";
   alice.send_text(over);
-  auto closed = alice.wait_close();
-  REQUIRE(closed);
-  CHECK(closed->code == 1009);
-  auto left = observer.expect("presence");
-  CHECK(left["event"] == "leave");
-  CHECK(left["user"] == "alice");
+  check_closed(alice, 1009);
+  check_left(observer, "alice");
   CHECK(t.srv.metric("chat_disconnects_total{reason=\"too_big\"}") == 1);
 }
 
@@ -69,9 +64,7 @@ TEST_CASE("the frame size limit is a flag", "[e2e][limits]") {
   e2e t{[](auto& o) { o.lim.max_frame_bytes = 1024; }};
   auto& alice = t.login("alice");
   alice.send_json({{"msg", std::string(1100, 'x')}});
-  auto closed = alice.wait_close();
-  REQUIRE(closed);
-  CHECK(closed->code == 1009);
+  check_closed(alice, 1009);
 }
 
 TEST_CASE("invalid UTF-8 in a text frame closes the session with 1007",
@@ -92,10 +85,9 @@ TEST_CASE("invalid UTF-8 in a text frame closes the session with 1007",
   CHECK(srv.wait_metric("chat_sessions", 0));
 }
 
-TEST_CASE("a binary frame gets unsupported and the session stays",
-          "[e2e][limits]") {
-  e2e t;
-  auto& alice = t.login("alice");
+TEST_CASE_METHOD(alice_logged_in,
+                 "a binary frame gets unsupported and the session stays",
+                 "[e2e][limits]") {
   alice.send_binary(std::string("\x01\x02\x03", 3));
   auto e = alice.expect("error");
   CHECK(e["code"] == "unsupported");
@@ -103,11 +95,11 @@ TEST_CASE("a binary frame gets unsupported and the session stays",
   CHECK(alice.expect("message")["msg"] == "text works");
 }
 
-TEST_CASE("past 40 frames at once a session gets rate_limited, the frame is "
-          "dropped, the session stays and recovers",
-          "[e2e][limits]") {
-  e2e t;
-  auto& alice = t.login("alice");
+TEST_CASE_METHOD(
+    alice_logged_in,
+    "past 40 frames at once a session gets rate_limited, the frame is "
+    "dropped, the session stays and recovers",
+    "[e2e][limits]") {
   constexpr int sent = 60;
   // The bucket judges frames by their arrival, which lies between here and
   // the last reply: it cannot refill more than 20/s over that time.
@@ -136,7 +128,7 @@ TEST_CASE("past 40 frames at once a session gets rate_limited, the frame is "
   std::this_thread::sleep_for(300ms); // refills about 6 tokens
   alice.send_json({{"type", "ping"}, {"id", "again"}});
   CHECK(alice.expect("pong")["id"] == "again");
-  CHECK(t.srv.metric("chat_errors_total{code=\"rate_limited\"}") == limited);
+  CHECK(srv.metric("chat_errors_total{code=\"rate_limited\"}") == limited);
 }
 
 TEST_CASE("the rate limit is a flag and counts every frame", "[e2e][limits]") {

@@ -52,24 +52,42 @@ struct slow_reader {
   }
 };
 
+/// A server with a short heartbeat and no rate limit, so that a test can
+/// outpace a reader within a few seconds.
+std::function<void(chat::net::server_options&)>
+heartbeat_of(std::chrono::milliseconds timeout) {
+  return [timeout](chat::net::server_options& o) {
+    o.lim.heartbeat_timeout = timeout;
+    unlimited_rate(o);
+  };
+}
+
+/// A talker and a slow reader in the lobby, the talker past the reader's
+/// join, on a server with a heartbeat timeout of 1 s.
+struct talker_and_slow_reader {
+  e2e t{heartbeat_of(1s)};
+  ws_client& talker = t.login("talker");
+  slow_reader reader{t.srv.port(), "reader"};
+
+  talker_and_slow_reader() { talker.expect("presence"); }
+
+  /// Says message `i`, of about 1 KB.
+  void say(int i) {
+    talker.send_json({{"msg", std::to_string(i) + std::string(1000, 'p')}});
+  }
+};
+
 } // namespace
 
-TEST_CASE("a reader so slow that it cannot answer a ping within the "
-          "heartbeat timeout is closed with 1008 slow consumer",
-          "[e2e][liveness]") {
-  e2e t{[](auto& o) {
-    o.lim.heartbeat_timeout = 1s;
-    unlimited_rate(o);
-  }};
-  auto& talker = t.login("talker");
-  slow_reader reader{t.srv.port(), "reader"};
-  talker.expect("presence");
+TEST_CASE_METHOD(talker_and_slow_reader,
+                 "a reader so slow that it cannot answer a ping within the "
+                 "heartbeat timeout is closed with 1008 slow consumer",
+                 "[e2e][liveness]") {
   // 150 KB at once for a reader of 4 KB per 100 ms: about 4 s to reach the
   // ping sent at 0.5 s of silence, far past the 1 s timeout. Its TCP keeps
   // acknowledging all along: that proves nothing about the client.
-  const std::string payload(1000, 'p');
   for (int i = 0; i < 150; ++i)
-    talker.send_json({{"msg", std::to_string(i) + payload}});
+    say(i);
   auto deadline = steady::now() + 15s;
   while (reader.close == 0 && steady::now() < deadline)
     reader.tick();
@@ -79,21 +97,15 @@ TEST_CASE("a reader so slow that it cannot answer a ping within the "
   CHECK(left["event"] == "leave");
 }
 
-TEST_CASE("a slow reader that keeps up and answers pings in time is kept "
-          "while its backlog is under the bound",
-          "[e2e][liveness]") {
-  e2e t{[](auto& o) {
-    o.lim.heartbeat_timeout = 1s;
-    unlimited_rate(o);
-  }};
-  auto& talker = t.login("talker");
-  slow_reader reader{t.srv.port(), "reader"};
-  talker.expect("presence");
+TEST_CASE_METHOD(
+    talker_and_slow_reader,
+    "a slow reader that keeps up and answers pings in time is kept "
+    "while its backlog is under the bound",
+    "[e2e][liveness]") {
   // 10 KB/s for 5 s to a reader of 40 KB/s: behind at times, never for long.
-  const std::string payload(1000, 'p');
   constexpr int sent = 50;
   for (int i = 0; i < sent; ++i) {
-    talker.send_json({{"msg", std::to_string(i) + payload}});
+    say(i);
     reader.tick();
   }
   auto deadline = steady::now() + 5s;
@@ -110,10 +122,7 @@ TEST_CASE("clients that finish the upgrade and then neither read nor write "
           "server is busy",
           "[e2e][liveness]") {
   constexpr auto timeout = 2s;
-  e2e t{[&](auto& o) {
-    o.lim.heartbeat_timeout = timeout;
-    unlimited_rate(o);
-  }};
+  e2e t{heartbeat_of(timeout)};
   auto& observer = t.login("observer");
   // Busy: a sequencer in the lobby and a flood in another room.
   std::atomic<bool> stop{false};

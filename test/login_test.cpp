@@ -8,6 +8,20 @@
 using namespace test;
 using namespace client;
 
+namespace {
+
+/// `c`'s login is refused: its very first frame is an error of `code`, then
+/// the server closes it with 1008.
+void check_refused(ws_client& c, const std::string& code) {
+  auto e = c.recv();
+  REQUIRE(e);
+  CHECK((*e)["type"] == "error");
+  CHECK((*e)["code"] == code);
+  check_closed(c, 1008);
+}
+
+} // namespace
+
 TEST_CASE("the first frame after a login is welcome with user, room, users",
           "[e2e][login]") {
   test_server srv;
@@ -66,30 +80,18 @@ TEST_CASE("an invalid name is refused with bad_username and close 1008",
         std::string{"/ws/%C0%AF"}, std::string{"/ws/%ZZ"}}) {
     INFO(path);
     ws_client client{srv.port(), path};
-    auto e = client.recv();
-    REQUIRE(e);
-    CHECK((*e)["type"] == "error");
-    CHECK((*e)["code"] == "bad_username");
-    auto closed = client.wait_close();
-    REQUIRE(closed);
-    CHECK(closed->code == 1008);
+    check_refused(client, "bad_username");
   }
   CHECK(srv.metric("chat_sessions") == 0);
   CHECK(srv.metric("chat_errors_total{code=\"bad_username\"}") == 13);
 }
 
-TEST_CASE("a taken name is refused with name_taken, its holder is undisturbed",
-          "[e2e][login]") {
-  e2e t;
-  auto& alice = t.login("alice");
-  ws_client impostor{t.srv.port(), "/ws/alice"};
-  auto e = impostor.recv();
-  REQUIRE(e);
-  CHECK((*e)["type"] == "error");
-  CHECK((*e)["code"] == "name_taken");
-  auto closed = impostor.wait_close();
-  REQUIRE(closed);
-  CHECK(closed->code == 1008);
+TEST_CASE_METHOD(
+    alice_logged_in,
+    "a taken name is refused with name_taken, its holder is undisturbed",
+    "[e2e][login]") {
+  ws_client impostor{srv.port(), "/ws/alice"};
+  check_refused(impostor, "name_taken");
   // The holder saw nothing and still chats.
   CHECK_FALSE(alice.recv(200ms));
   alice.send_json({{"to_user", ""}, {"msg", "still here"}});

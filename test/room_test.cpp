@@ -27,16 +27,29 @@ struct member_probe {
   session_actor handle;
 };
 
+/// The room of `name`, as the registry hands it to a joining session.
+room_actor room_named(caf::scoped_actor& self, const registry_actor& registry,
+                      const std::string& name) {
+  room_actor room;
+  self->request(registry, 1s, join_atom::value, name)
+      .receive(
+          [&](room_actor& r) { room = r; },
+          [&](caf::error&) { FAIL("the registry gave no room " << name); });
+  return room;
+}
+
+/// A room "r" from the registry, and an actor to ask it from the test.
+struct room_fixture : actor_fixture {
+  caf::scoped_actor self{*sys};
+  room_actor room = room_named(self, registry, "r");
+};
+
 } // namespace
 
-TEST_CASE_METHOD(actor_fixture,
+TEST_CASE_METHOD(room_fixture,
                  "a room fans one frame out to every member in one order, "
                  "and presence to the others",
                  "[actors][room]") {
-  caf::scoped_actor self{*sys};
-  room_actor room;
-  self->request(registry, 1s, join_atom::value, std::string{"r"})
-      .receive([&](room_actor& r) { room = r; }, [](caf::error&) { FAIL(""); });
   std::vector<member_probe> members(3);
   for (std::size_t i = 0; i < members.size(); ++i) {
     members[i].handle = sys->spawn(idle_session, 0);
@@ -87,14 +100,10 @@ TEST_CASE_METHOD(actor_fixture,
     caf::anon_send_exit(m.handle, caf::exit_reason::user_shutdown);
 }
 
-TEST_CASE_METHOD(actor_fixture,
+TEST_CASE_METHOD(room_fixture,
                  "a member that dies is removed by its monitor with one "
                  "leave presence",
                  "[actors][room]") {
-  caf::scoped_actor self{*sys};
-  room_actor room;
-  self->request(registry, 1s, join_atom::value, std::string{"r"})
-      .receive([&](room_actor& r) { room = r; }, [](caf::error&) { FAIL(""); });
   member_probe a, b;
   a.handle = sys->spawn(idle_session, 0);
   b.handle = sys->spawn(idle_session, 0);

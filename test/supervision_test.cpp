@@ -42,14 +42,11 @@ json expect_event(ws_client& c, const std::string& event) {
 
 } // namespace
 
-TEST_CASE("a failed room is restarted, its members get a reset presence with "
-          "the new member list and go on chatting",
-          "[e2e][supervision]") {
-  test_server srv;
-  ws_client alice{srv.port(), "/ws/alice"};
-  ws_client bob{srv.port(), "/ws/bob"};
-  alice.expect("welcome");
-  bob.expect("welcome");
+TEST_CASE_METHOD(
+    alice_and_bob,
+    "a failed room is restarted, its members get a reset presence with "
+    "the new member list and go on chatting",
+    "[e2e][supervision]") {
   // Both in dev, each past its own join ack (the room fails after the
   // joins, not during them).
   auto joined = [](ws_client& c, const std::string& who) {
@@ -87,12 +84,11 @@ TEST_CASE("a failed room is restarted, its members get a reset presence with "
   CHECK(srv.metric("chat_rooms") == 2);
 }
 
-TEST_CASE("a failed lobby is restarted too", "[e2e][supervision]") {
-  e2e t;
-  auto& alice = t.login("alice");
-  caf::anon_send_exit(find_room(t.srv, "lobby"), caf::exit_reason::kill);
+TEST_CASE_METHOD(alice_logged_in, "a failed lobby is restarted too",
+                 "[e2e][supervision]") {
+  caf::anon_send_exit(find_room(srv, "lobby"), caf::exit_reason::kill);
   CHECK(expect_event(alice, "reset")["room"] == "lobby");
-  ws_client bob{t.srv.port(), "/ws/bob"};
+  ws_client bob{srv.port(), "/ws/bob"};
   CHECK(bob.expect("welcome")["users"] == json::array({"alice", "bob"}));
 }
 
@@ -104,12 +100,8 @@ TEST_CASE("a failed session closes its connection with 1011 and is cleaned "
   auto& victim = t.login("victim");
   observer.expect("presence");
   caf::anon_send_exit(find_session(t.srv, "victim"), caf::exit_reason::kill);
-  auto closed = victim.wait_close();
-  REQUIRE(closed);
-  CHECK(closed->code == 1011);
-  auto left = observer.expect("presence");
-  CHECK(left["event"] == "leave");
-  CHECK(left["user"] == "victim");
+  check_closed(victim, 1011);
+  check_left(observer, "victim");
   CHECK(t.srv.wait_metric("chat_sessions", 1));
   // Counted when the connection's read ends, which may follow the monitors.
   CHECK(

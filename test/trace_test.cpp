@@ -112,6 +112,29 @@ int64_t ts(const json& line) {
   return line["ts_ns"].get<int64_t>();
 }
 
+/// Each line was recorded no later than the next one.
+void check_in_time_order(std::initializer_list<json> lines) {
+  const json* before = nullptr;
+  for (const auto& l : lines) {
+    if (before) {
+      INFO(before->dump() << "\n  before\n" << l.dump());
+      CHECK(ts(*before) <= ts(l));
+    }
+    before = &l;
+  }
+}
+
+/// The `n` lines of chat message `id`, which start where alice's frame
+/// reaches her session (fails the test otherwise).
+std::vector<json> path_from_alice(const traced_chat& t, uint64_t id,
+                                  std::size_t n) {
+  auto path = path_of(t, id);
+  INFO("the message's lines:\n" << dump(path));
+  REQUIRE(path.size() == n);
+  CHECK(path.front() == find(path, "conn:alice", "session:alice", "frame"));
+  return path;
+}
+
 } // namespace
 
 TEST_CASE("with --trace every line is one JSON object with ts_ns, from, to, "
@@ -154,20 +177,14 @@ TEST_CASE("a broadcast's id links the sender's frame, the room's publish and "
           "a delivery to every member's connection in time order",
           "[e2e][trace]") {
   auto t = run_traced_chat();
-  auto path = path_of(t, t.broadcast_id);
+  auto path = path_from_alice(t, t.broadcast_id, 5);
   INFO("the message's lines:\n" << dump(path));
-  REQUIRE(path.size() == 5);
-  auto frame = find(path, "conn:alice", "session:alice", "frame");
   auto publish = find(path, "session:alice", "room:lobby", "publish");
   auto to_alice = find(path, "room:lobby", "conn:alice", "message");
   auto to_bob = find(path, "room:lobby", "conn:bob", "message");
   auto reply = find(path, "room:lobby", "session:alice", "publish_reply");
-  CHECK(path.front() == frame);
-  CHECK(ts(frame) <= ts(publish));
-  CHECK(ts(publish) <= ts(to_alice));
-  CHECK(ts(publish) <= ts(to_bob));
-  CHECK(ts(to_alice) <= ts(reply));
-  CHECK(ts(to_bob) <= ts(reply));
+  check_in_time_order({path.front(), publish, to_alice, reply});
+  check_in_time_order({publish, to_bob, reply});
   CHECK(path.back() == reply);
 }
 
@@ -175,25 +192,20 @@ TEST_CASE("a private message's id links the lookup reply and both "
           "connections, and a disconnect is traced to the room and registry",
           "[e2e][trace]") {
   auto t = run_traced_chat();
-  auto path = path_of(t, t.private_id);
+  auto path = path_from_alice(t, t.private_id, 4);
   INFO("the message's lines:\n" << dump(path));
-  REQUIRE(path.size() == 4);
-  auto frame = find(path, "conn:alice", "session:alice", "frame");
   auto reply = find(path, "registry", "session:alice", "lookup_reply");
   auto to_bob = find(path, "session:alice", "conn:bob", "private");
   auto echo = find(path, "session:alice", "conn:alice", "private");
-  CHECK(path.front() == frame);
-  CHECK(ts(frame) <= ts(reply));
-  CHECK(ts(reply) <= ts(to_bob));
-  CHECK(ts(to_bob) <= ts(echo));
+  check_in_time_order({path.front(), reply, to_bob, echo});
   // The lookup itself comes before the id exists: traced without one.
   auto lookup = find(t.lines, "session:alice", "registry", "lookup");
   CHECK_FALSE(lookup.contains("id"));
-  CHECK(ts(frame) <= ts(lookup));
-  CHECK(ts(lookup) <= ts(reply));
+  check_in_time_order({path.front(), lookup, reply});
 
   // Bob closed: his session hears the close behind his last frame.
   auto down = find(t.lines, "conn:bob", "session:bob", "ws_close");
-  CHECK(ts(down) <= ts(find(t.lines, "session:bob", "room:lobby", "down")));
-  CHECK(ts(down) <= ts(find(t.lines, "session:bob", "registry", "down")));
+  check_in_time_order(
+      {down, find(t.lines, "session:bob", "room:lobby", "down")});
+  check_in_time_order({down, find(t.lines, "session:bob", "registry", "down")});
 }

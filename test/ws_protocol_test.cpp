@@ -108,21 +108,17 @@ TEST_CASE("a ping is answered with a pong carrying its payload, and a "
 TEST_CASE("a client's close is answered with the same code, then the server "
           "ends TCP, frees the name and counts client_close",
           "[e2e][ws]") {
-  e2e t;
-  auto& observer = t.login("observer");
-  raw_socket sock{t.srv.port()};
-  sock.upgrade("/ws/alice");
-  observer.expect("presence");
+  raw_beside_observer w{"alice"};
   std::string close_payload{"\x0b\xb9going", 7}; // 3001
-  sock.send(ws_frame(op_close, close_payload));
+  w.sock.send(ws_frame(op_close, close_payload));
   std::string bytes;
-  REQUIRE(sock.wait_eof(3s, &bytes));
-  auto reply = read_until(sock, bytes, op_close);
+  REQUIRE(w.sock.wait_eof(3s, &bytes));
+  auto reply = read_until(w.sock, bytes, op_close);
   REQUIRE(reply);
   CHECK(close_code(*reply) == 3001);
-  CHECK(observer.expect("presence")["event"] == "leave");
-  CHECK(
-      t.srv.wait_metric("chat_disconnects_total{reason=\"client_close\"}", 1));
+  CHECK(w.observer.expect("presence")["event"] == "leave");
+  CHECK(w.t.srv.wait_metric("chat_disconnects_total{reason=\"client_close\"}",
+                            1));
 }
 
 TEST_CASE("a frame RFC 6455 forbids closes the session with 1002 and counts "
