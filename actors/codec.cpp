@@ -76,41 +76,47 @@ std::optional<std::string> optional_string(const json& obj, const char* key,
   return it->get<std::string>();
 }
 
-/// Checks the length of `msg`; returns an error if it is over the limit.
-std::optional<decode_error> check_msg(const std::string& msg,
-                                      std::size_t max_code_points) {
-  auto len = utf8_length(msg);
+/// Reads the required field 'msg': valid UTF-8 of at most
+/// `max_code_points`; sets `err` if it is not.
+std::optional<std::string> msg_field(const json& obj,
+                                     std::size_t max_code_points,
+                                     std::optional<decode_error>& err) {
+  auto msg = required_string(obj, "msg", err);
+  if (!msg)
+    return msg;
+  auto len = utf8_length(*msg);
   if (!len)
-    return bad_request("'msg' is not valid UTF-8");
-  if (*len > max_code_points)
-    return decode_error{error_code::too_long,
-                        "'msg' has " + std::to_string(*len) +
-                            " code points; the limit is " +
-                            std::to_string(max_code_points)};
-  return std::nullopt;
+    err = bad_request("'msg' is not valid UTF-8");
+  else if (*len > max_code_points)
+    err =
+        decode_error{error_code::too_long, "'msg' has " + std::to_string(*len) +
+                                               " code points; the limit is " +
+                                               std::to_string(max_code_points)};
+  return msg;
 }
 
-std::optional<decode_error> check_room(const std::optional<std::string>& room) {
+/// Reads the field 'room' (absent or null is nothing unless `required`): a
+/// room name by the naming rules; sets `err` if it is not.
+std::optional<std::string> room_field(const json& obj, bool required,
+                                      std::optional<decode_error>& err) {
+  auto room = required ? required_string(obj, "room", err)
+                       : optional_string(obj, "room", err);
   if (room && !is_valid_name(*room))
-    return bad_request("room names are 1 to 32 code points, without "
-                       "whitespace, control characters or '/'");
-  return std::nullopt;
+    err = bad_request("room names are 1 to 32 code points, without "
+                      "whitespace, control characters or '/'");
+  return room;
 }
 
 decoded decode_message(const json& obj, std::size_t max_code_points,
                        bool typed_say) {
   std::optional<decode_error> err;
-  auto msg = required_string(obj, "msg", err);
+  auto msg = msg_field(obj, max_code_points, err);
   if (err)
     return *err;
-  if (auto e = check_msg(*msg, max_code_points))
-    return *e;
   if (typed_say) {
-    auto room = optional_string(obj, "room", err);
+    auto room = room_field(obj, false, err);
     if (err)
       return *err;
-    if (auto e = check_room(room))
-      return *e;
     return request{say_request{std::move(*msg), std::move(room)}};
   }
   // Seed format: an empty, missing or null to_user is a broadcast.
@@ -158,27 +164,21 @@ decoded decode(std::string_view text, std::size_t max_msg_code_points) {
       return bad_request("field 'to' must name a user");
     if (auto e = check_target(*to, "to"))
       return *e;
-    auto msg = required_string(obj, "msg", err);
+    auto msg = msg_field(obj, max_msg_code_points, err);
     if (err)
       return *err;
-    if (auto e = check_msg(*msg, max_msg_code_points))
-      return *e;
     return request{whisper_request{std::move(*to), std::move(*msg)}};
   }
   if (type == "join") {
-    auto room = required_string(obj, "room", err);
+    auto room = room_field(obj, true, err);
     if (err)
       return *err;
-    if (auto e = check_room(room))
-      return *e;
     return request{join_request{std::move(*room)}};
   }
   if (type == "users") {
-    auto room = optional_string(obj, "room", err);
+    auto room = room_field(obj, false, err);
     if (err)
       return *err;
-    if (auto e = check_room(room))
-      return *e;
     return request{users_request{std::move(room)}};
   }
   if (type == "ping") {

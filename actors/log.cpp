@@ -5,32 +5,32 @@
 #include <cstdio>
 #include <ctime>
 
+#include "actors/enum_names.hpp"
+
 namespace chat::log {
 
 namespace {
 
 std::atomic<level> current{level::info};
 
+constexpr enum_name<level> level_names[] = {
+    {level::error, "error"},
+    {level::warn, "warn"},
+    {level::info, "info"},
+    {level::debug, "debug"},
+};
+static_assert(names_all(level_names), "a name for every level, in its order");
+
 const char* name(level lvl) {
-  switch (lvl) {
-  case level::error:
-    return "error";
-  case level::warn:
-    return "warn";
-  case level::info:
-    return "info";
-  case level::debug:
-    return "debug";
-  }
-  return "?";
+  return name_of(level_names, lvl, "?");
 }
 
 } // namespace
 
 std::optional<level> parse_level(std::string_view text) {
-  for (auto lvl : {level::error, level::warn, level::info, level::debug})
-    if (text == name(lvl))
-      return lvl;
+  for (const auto& l : level_names)
+    if (text == l.name)
+      return l.value;
   return std::nullopt;
 }
 

@@ -8,7 +8,7 @@
 
 namespace chat::log {
 
-enum class level { error, warn, info, debug };
+enum class level { error, warn, info, debug, count_ };
 
 std::optional<level> parse_level(std::string_view name);
 void set_level(level lvl);

@@ -6,24 +6,24 @@
 
 #include <unistd.h>
 
+#include "actors/enum_names.hpp"
+
 namespace chat {
 
+namespace {
+
+constexpr enum_name<actor_kind> actor_kind_names[] = {
+    {actor_kind::registry, "registry"}, {actor_kind::room, "room"},
+    {actor_kind::session, "session"},   {actor_kind::mirror, "mirror"},
+    {actor_kind::node, "node"},
+};
+static_assert(names_all(actor_kind_names),
+              "a name for every actor_kind, in its order");
+
+} // namespace
+
 const char* to_string(actor_kind k) {
-  switch (k) {
-  case actor_kind::registry:
-    return "registry";
-  case actor_kind::room:
-    return "room";
-  case actor_kind::session:
-    return "session";
-  case actor_kind::mirror:
-    return "mirror";
-  case actor_kind::node:
-    return "node";
-  case actor_kind::count_:
-    break;
-  }
-  return "unknown";
+  return name_of(actor_kind_names, k);
 }
 
 void metrics::observe_delivery(int64_t ns) {
@@ -56,6 +56,16 @@ void header(std::ostringstream& out, const char* name, const char* type,
             const char* help) {
   out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type
       << '\n';
+}
+
+/// One sample a value of `Enum` (the index into `counters`), labelled with
+/// the value's name: name{label="value"} count.
+template <class Enum, class Counters>
+void by_enum(std::ostringstream& out, const char* name, const char* label,
+             const Counters& counters) {
+  for (size_t i = 0; i < counters.size(); ++i)
+    out << name << '{' << label << "=\"" << to_string(static_cast<Enum>(i))
+        << "\"} " << get(counters[i]) << '\n';
 }
 
 /// CPU seconds (user + system) of this process, from /proc/self/stat.
@@ -117,27 +127,19 @@ std::string metrics::render() const {
          "leave in one.");
   out << "chat_socket_writes_total " << get(socket_writes) << '\n';
   header(out, "chat_errors_total", "counter", "Error frames sent, by code.");
-  for (size_t i = 0; i < errors.size(); ++i)
-    out << "chat_errors_total{code=\"" << to_string(static_cast<error_code>(i))
-        << "\"} " << get(errors[i]) << '\n';
+  by_enum<error_code>(out, "chat_errors_total", "code", errors);
   header(out, "chat_disconnects_total", "counter",
          "WebSocket connections ended, by reason.");
-  for (size_t i = 0; i < disconnects.size(); ++i)
-    out << "chat_disconnects_total{reason=\""
-        << to_string(static_cast<disconnect_reason>(i)) << "\"} "
-        << get(disconnects[i]) << '\n';
+  by_enum<disconnect_reason>(out, "chat_disconnects_total", "reason",
+                             disconnects);
   header(out, "chat_actor_messages_total", "counter",
          "Messages handled, by actor kind.");
-  for (size_t i = 0; i < actor_messages.size(); ++i)
-    out << "chat_actor_messages_total{actor=\""
-        << to_string(static_cast<actor_kind>(i)) << "\"} "
-        << get(actor_messages[i]) << '\n';
+  by_enum<actor_kind>(out, "chat_actor_messages_total", "actor",
+                      actor_messages);
   header(out, "chat_actor_mailbox_max", "gauge",
          "Largest mailbox depth seen, by actor kind.");
-  for (size_t i = 0; i < actor_mailbox_max.size(); ++i)
-    out << "chat_actor_mailbox_max{actor=\""
-        << to_string(static_cast<actor_kind>(i)) << "\"} "
-        << get(actor_mailbox_max[i]) << '\n';
+  by_enum<actor_kind>(out, "chat_actor_mailbox_max", "actor",
+                      actor_mailbox_max);
   header(out, "chat_delivery_seconds", "histogram",
          "From a session receiving a chat frame to its deliveries being "
          "queued on the recipients' connections.");

@@ -101,27 +101,29 @@ void node_chaos::run(double duration) {
   };
   // A cut resets the links (the peers see them close at once); a
   // blackhole keeps them open and silent (only the heartbeat finds it).
-  at(0.10);
-  fault(
-      "kill", [&] { c_.kill(victim_); },
-      [&] { return sees(survivors, n - 1); });
-  at(0.25);
-  fault(
-      "restart", [&] { c_.restart(victim_); }, [&] { return sees(all, n); });
+  auto lost = [&] { return sees(survivors, n - 1); };
+  auto whole = [&] { return sees(all, n); };
   // Detected once both sides dropped each other.
   auto split = [&] { return sees(survivors, n - 1) && sees({victim_}, 1); };
-  at(0.40);
-  fault(
-      "cut", [&] { c_.cut(victim_); }, split);
-  at(0.50);
-  fault(
-      "heal", [&] { c_.heal(victim_); }, [&] { return sees(all, n); });
-  at(0.65);
-  fault(
-      "blackhole", [&] { c_.blackhole(victim_); }, split);
-  at(0.80);
-  fault(
-      "heal", [&] { c_.heal(victim_); }, [&] { return sees(all, n); });
+  auto heal = [&] { c_.heal(victim_); };
+  struct step {
+    double at; // share of the duration
+    const char* what;
+    std::function<void()> act;
+    std::function<bool()> settled;
+  };
+  const step schedule[] = {
+      {0.10, "kill", [&] { c_.kill(victim_); }, lost},
+      {0.25, "restart", [&] { c_.restart(victim_); }, whole},
+      {0.40, "cut", [&] { c_.cut(victim_); }, split},
+      {0.50, "heal", heal, whole},
+      {0.65, "blackhole", [&] { c_.blackhole(victim_); }, split},
+      {0.80, "heal", heal, whole},
+  };
+  for (const auto& s : schedule) {
+    at(s.at);
+    fault(s.what, s.act, s.settled);
+  }
 }
 
 } // namespace bench

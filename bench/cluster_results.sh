@@ -18,29 +18,8 @@ tool=$build/bench/actorchat-bench
 runs=${RUNS:-2}
 out=bench/results
 mkdir -p "$out"
-pids=()
-
-wait_up() {
-  for _ in $(seq 100); do
-    curl -sf "http://127.0.0.1:$1/healthz" >/dev/null && return
-    sleep 0.1
-  done
-  echo "server on $1 did not start" >&2
-  exit 1
-}
-# start_node BINARY HTTP_PORT [FLAGS...]
-start_node() {
-  local bin=$1 port=$2
-  shift 2
-  "$bin" --port "$port" --log-level warn "$@" &
-  pids+=($!)
-  wait_up "$port"
-}
-stop_all() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  pids=()
-}
+# shellcheck source=bench/servers.sh
+source bench/servers.sh
 trap stop_all EXIT
 start_cluster() { # three nodes on 18091..18093, cluster ports 17091..
   start_node "$server" 18091 --cluster-port 17091 --node-name c1

@@ -1,5 +1,6 @@
 #include "local_cluster.hpp"
 
+#include <regex>
 #include <stdexcept>
 #include <thread>
 
@@ -82,9 +83,18 @@ void local_cluster::start(int i) {
     args.push_back(join);
   }
   args.insert(args.end(), o_.extra_args.begin(), o_.extra_args.end());
-  nodes_[i] = std::make_unique<node_process>(o_.binary, args);
-  http_ports_[i] =
-      nodes_[i]->logged_port("listening on http://127\\.0\\.0\\.1:(\\d+)", 10s);
+  client::child_options co;
+  co.max_output = 1u << 20; // a chaos run is long: keep the first MiB
+  auto& node = *(
+      nodes_[i] = std::make_unique<client::child_process>(o_.binary, args, co));
+  static const std::regex listening{
+      "listening on http://127\\.0\\.0\\.1:(\\d+)"};
+  auto port = node.find_port(listening, 10s);
+  if (!port)
+    throw std::runtime_error("node " + name(i) + " did not log its port" +
+                             (node.exited() ? " (it exited)" : "") + ":\n" +
+                             node.output());
+  http_ports_[i] = *port;
 }
 
 std::vector<server_url> local_cluster::urls() const {

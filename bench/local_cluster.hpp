@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "node_process.hpp"
+#include "child_process.hpp"
 #include "server_url.hpp"
 #include "tcp_proxy.hpp"
 
@@ -69,7 +69,7 @@ private:
   local_cluster_options o_;
   std::vector<uint16_t> cluster_ports_, http_ports_;
   std::vector<std::unique_ptr<client::tcp_proxy>> proxies_;
-  std::vector<std::unique_ptr<node_process>> nodes_;
+  std::vector<std::unique_ptr<client::child_process>> nodes_;
 };
 
 } // namespace bench

@@ -149,6 +149,29 @@ timeline(const std::string& file, const bench::server_url& server,
       server.host, server.port, file, samples, std::move(tool_columns));
 }
 
+/// The output files every mode takes: --json and --timeline.
+struct outputs {
+  std::string json, timeline;
+};
+
+outputs get_outputs(cli& c) {
+  outputs out;
+  out.json = get(c, "json", std::string{}, as_string);
+  out.timeline = get(c, "timeline", std::string{}, as_string);
+  return out;
+}
+
+/// Every mode's end: stops the sampler and the progress line, prints the
+/// report and writes it to the --json file.
+template <class Report>
+void report(cli& c, std::unique_ptr<bench::metrics_timeline>& sampler,
+            const outputs& out, const Report& r) {
+  sampler.reset();
+  c.end_progress();
+  std::cout << bench::to_text(r);
+  write_json(out.json, bench::to_json(r));
+}
+
 /// The options load and idle share.
 bench::load_options load_common(cli& c) {
   bench::load_options o;
@@ -166,15 +189,11 @@ int idle_mode(cli& c) {
   // default) so the benchmark measures connections, not an N-squared
   // presence storm.
   o.rooms = get(c, "rooms", std::max(1, o.clients / 50), as_int);
-  auto json_file = get(c, "json", std::string{}, as_string);
-  auto sampler =
-      timeline(get(c, "timeline", std::string{}, as_string), o.servers[0]);
+  auto out = get_outputs(c);
   no_unknown_options(c);
+  auto sampler = timeline(out.timeline, o.servers[0]);
   auto r = bench::run_idle(o, hold, c.progress_fn());
-  sampler.reset();
-  c.end_progress();
-  std::cout << bench::to_text(r);
-  write_json(json_file, bench::to_json(r));
+  report(c, sampler, out, r);
   return r.connect_failures == 0 ? 0 : 1;
 }
 
@@ -188,18 +207,14 @@ int load_mode(cli& c) {
   o.payload = get(c, "payload", o.payload, as_int);
   o.rooms = get(c, "rooms", o.rooms, as_int);
   auto csv_file = get(c, "csv", std::string{}, as_string);
-  auto json_file = get(c, "json", std::string{}, as_string);
-  auto timeline_file = get(c, "timeline", std::string{}, as_string);
+  auto out = get_outputs(c);
   no_unknown_options(c);
   if (o.clients < 1 || o.senders < 1 || o.rate <= 0 || o.duration <= 0)
     return fail("--clients, --senders, --rate and --duration must be "
                 "positive");
-  auto sampler = timeline(timeline_file, o.servers[0]);
+  auto sampler = timeline(out.timeline, o.servers[0]);
   auto r = bench::run_load(o, c.progress_fn());
-  sampler.reset();
-  c.end_progress();
-  std::cout << bench::to_text(r);
-  write_json(json_file, bench::to_json(r));
+  report(c, sampler, out, r);
   if (!csv_file.empty()) {
     bool fresh = !std::ifstream{csv_file}.good();
     std::ofstream csv{csv_file, std::ios::app};
@@ -226,8 +241,7 @@ int chaos_mode(cli& c) {
   co.node_timeout = get(c, "node-timeout", co.node_timeout, as_double);
   o.settle = std::chrono::milliseconds(static_cast<long>(
       get(c, "settle", co.nodes ? 10.0 : 70.0, as_double) * 1000));
-  auto json_file = get(c, "json", std::string{}, as_string);
-  auto timeline_file = get(c, "timeline", std::string{}, as_string);
+  auto out = get_outputs(c);
   no_unknown_options(c);
   if (o.rounds < 1 || o.observers < 1 || o.talk_rate <= 0 || o.duration <= 0)
     return fail("--rounds, --duration, --observers and --rate must be "
@@ -252,13 +266,10 @@ int chaos_mode(cli& c) {
   std::atomic<int> rounds_done{0};
   o.rounds_done = &rounds_done;
   auto sampler =
-      timeline(timeline_file, c.urls[0],
+      timeline(out.timeline, c.urls[0],
                {{"rounds_done", [&] { return double(rounds_done.load()); }}});
   auto r = bench::run_chaos(o, c.progress_fn());
-  sampler.reset();
-  c.end_progress();
-  std::cout << bench::to_text(r);
-  write_json(json_file, bench::to_json(r));
+  report(c, sampler, out, r);
   bool settled = true;
   for (auto& e : r.node_events)
     settled = settled && e.settled_s >= 0;

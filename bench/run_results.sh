@@ -13,17 +13,11 @@ out=bench/results
 mkdir -p "$out"
 port=18090
 
-start_server() {
-  "$server" --port $port --log-level warn "$@" &
-  server_pid=$!
-  for _ in $(seq 50); do
-    curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && return
-    sleep 0.1
-  done
-  echo "server did not start" >&2
-  exit 1
-}
-stop_server() { kill "$server_pid"; wait "$server_pid" || true; }
+# shellcheck source=bench/servers.sh
+source bench/servers.sh
+trap stop_all EXIT
+start_server() { start_node "$server" $port "$@"; }
+stop_server() { stop_all; }
 url=http://127.0.0.1:$port
 
 echo "== light: 200 clients x 100 broadcasts/s"

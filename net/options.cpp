@@ -15,13 +15,15 @@ server_options::server_options() : www(ACTORCHAT_DEFAULT_WWW) {}
 
 namespace {
 
+using apply_fn = std::function<bool(server_options&, const std::string&)>;
+
 struct flag {
   const char* name;
   const char* arg;
   const char* help;
   std::string default_value;
   /// Applies the value; returns false if it is invalid.
-  std::function<bool(server_options&, const std::string&)> apply;
+  apply_fn apply;
 };
 
 bool parse_number(const std::string& text, double min, double max,
@@ -36,38 +38,47 @@ bool parse_number(const std::string& text, double min, double max,
   }
 }
 
-template <class Int>
-std::function<bool(server_options&, const std::string&)>
-integer(Int server_options::*field, double min, double max) {
+/// The field of `o` that the member pointers of `path` lead to, e.g.
+/// (&server_options::lim, &limits::max_frame_bytes): o.lim.max_frame_bytes.
+template <class... Path> auto& field_at(server_options& o, Path... path) {
+  return (o.*....*path); // a left fold of .*
+}
+
+/// The number type of a field (of an optional one: what it holds).
+template <class T> struct whole_type { using type = T; };
+template <class T> struct whole_type<std::optional<T>> { using type = T; };
+template <class T> using whole_t = typename whole_type<T>::type;
+
+/// A whole number in [min, max].
+template <class... Path>
+apply_fn whole_number(double min, double max, Path... path) {
   return [=](server_options& o, const std::string& v) {
     double x;
     if (!parse_number(v, min, max, x) || x != std::floor(x))
       return false;
-    o.*field = static_cast<Int>(x);
+    auto& field = field_at(o, path...);
+    field = static_cast<whole_t<std::decay_t<decltype(field)>>>(x);
     return true;
   };
 }
 
-template <class Int>
-std::function<bool(server_options&, const std::string&)>
-limit(Int limits::*field, double min, double max) {
+/// Seconds in [min, max], kept as milliseconds.
+template <class... Path>
+apply_fn seconds(double min, double max, Path... path) {
   return [=](server_options& o, const std::string& v) {
     double x;
-    if (!parse_number(v, min, max, x) || x != std::floor(x))
+    if (!parse_number(v, min, max, x))
       return false;
-    o.lim.*field = static_cast<Int>(x);
+    field_at(o, path...) = std::chrono::milliseconds{std::llround(x * 1000)};
     return true;
   };
 }
 
-std::function<bool(server_options&, const std::string&)>
-seconds(std::chrono::milliseconds limits::*field) {
+/// Any text but the empty one (an address, a path, a file).
+template <class... Path> apply_fn non_empty(Path... path) {
   return [=](server_options& o, const std::string& v) {
-    double x;
-    if (!parse_number(v, 0.001, 86400, x))
-      return false;
-    o.lim.*field = std::chrono::milliseconds{std::llround(x * 1000)};
-    return true;
+    field_at(o, path...) = v;
+    return !v.empty();
   };
 }
 
@@ -91,22 +102,16 @@ std::vector<flag> all_flags() {
   server_options d;
   return {
       {"bind", "ADDR", "address to listen on", d.bind,
-       [](server_options& o, const std::string& v) {
-         o.bind = v;
-         return !v.empty();
-       }},
+       non_empty(&server_options::bind)},
       {"port", "N", "TCP port; 0 picks a free one", std::to_string(d.port),
-       integer(&server_options::port, 0, 65535)},
+       whole_number(0, 65535, &server_options::port)},
       {"www", "DIR", "directory of the static files", d.www,
-       [](server_options& o, const std::string& v) {
-         o.www = v;
-         return !v.empty();
-       }},
+       non_empty(&server_options::www)},
       {"threads", "N", "I/O (Asio) threads", std::to_string(d.io_threads),
-       integer(&server_options::io_threads, 1, 256)},
+       whole_number(1, 256, &server_options::io_threads)},
       {"actor-threads", "N", "actor (CAF scheduler) threads",
        std::to_string(d.actor_threads),
-       integer(&server_options::actor_threads, 1, 256)},
+       whole_number(1, 256, &server_options::actor_threads)},
       {"scheduler", "POLICY", "CAF scheduler: sharing or stealing", d.scheduler,
        [](server_options& o, const std::string& v) {
          o.scheduler = v;
@@ -122,10 +127,12 @@ std::vector<flag> all_flags() {
        }},
       {"heartbeat-timeout", "SECONDS",
        "close a connection silent this long (pinged at half of it)",
-       secs(d.lim.heartbeat_timeout), seconds(&limits::heartbeat_timeout)},
+       secs(d.lim.heartbeat_timeout),
+       seconds(0.001, 86400, &server_options::lim, &limits::heartbeat_timeout)},
       {"handshake-timeout", "SECONDS",
        "longest time to send an HTTP request or finish the upgrade",
-       secs(d.lim.handshake_timeout), seconds(&limits::handshake_timeout)},
+       secs(d.lim.handshake_timeout),
+       seconds(0.001, 86400, &server_options::lim, &limits::handshake_timeout)},
       {"rate-limit", "MSGS_PER_S", "client frames per second per session",
        std::to_string(static_cast<int>(d.lim.rate_per_second)),
        [](server_options& o, const std::string& v) {
@@ -138,18 +145,22 @@ std::vector<flag> all_flags() {
        }},
       {"max-frame", "BYTES", "largest client frame (past it: close 1009)",
        std::to_string(d.lim.max_frame_bytes),
-       limit(&limits::max_frame_bytes, 16, 1 << 30)},
+       whole_number(16, 1 << 30, &server_options::lim,
+                    &limits::max_frame_bytes)},
       {"max-msg", "CODE_POINTS", "longest 'msg' (past it: error too_long)",
        std::to_string(d.lim.max_msg_code_points),
-       limit(&limits::max_msg_code_points, 1, 1 << 30)},
+       whole_number(1, 1 << 30, &server_options::lim,
+                    &limits::max_msg_code_points)},
       {"max-backlog", "BYTES",
        "unsent bytes per connection (past it: close 1008 slow consumer)",
        std::to_string(d.lim.max_backlog_bytes),
-       limit(&limits::max_backlog_bytes, 1024, 1ull << 40)},
+       whole_number(1024, 1ull << 40, &server_options::lim,
+                    &limits::max_backlog_bytes)},
       {"max-connections", "N",
        "open connections; past it new ones get 503 (0: open-files limit "
        "minus a margin)",
-       "0", limit(&limits::max_connections, 0, 1e9)},
+       "0",
+       whole_number(0, 1e9, &server_options::lim, &limits::max_connections)},
       {"allowed-origins", "LIST",
        "comma list of origins (https://host[:port]) whose pages may open a "
        "WebSocket besides this server's own; * allows any",
@@ -159,28 +170,15 @@ std::vector<flag> all_flags() {
        }},
       {"trace", "FILE",
        "write one JSON line per message between actors to FILE (truncated)",
-       "off",
-       [](server_options& o, const std::string& v) {
-         o.trace_file = v;
-         return !v.empty();
-       }},
+       "off", non_empty(&server_options::trace_file)},
       {"cluster-port", "N",
        "serve one chat with other nodes: listen for them on this port (0: "
        "any free one, logged)",
        "off (single node)",
-       [](server_options& o, const std::string& v) {
-         double x;
-         if (!parse_number(v, 0, 65535, x) || x != std::floor(x))
-           return false;
-         o.cluster.port = static_cast<uint16_t>(x);
-         return true;
-       }},
+       whole_number(0, 65535, &server_options::cluster, &cluster_flags::port)},
       {"cluster-bind", "ADDR", "address the node links listen on",
        d.cluster.bind,
-       [](server_options& o, const std::string& v) {
-         o.cluster.bind = v;
-         return !v.empty();
-       }},
+       non_empty(&server_options::cluster, &cluster_flags::bind)},
       {"join", "HOST:PORT,...",
        "nodes to join at start (their cluster ports); retried until one "
        "answers",
@@ -202,14 +200,8 @@ std::vector<flag> all_flags() {
       {"node-timeout", "SECONDS",
        "a node silent this long is dead: its users leave, its rooms move",
        secs(d.cluster.node_timeout),
-       [](server_options& o, const std::string& v) {
-         double x;
-         if (!parse_number(v, 0.2, 3600, x))
-           return false;
-         o.cluster.node_timeout =
-             std::chrono::milliseconds{std::llround(x * 1000)};
-         return true;
-       }},
+       seconds(0.2, 3600, &server_options::cluster,
+               &cluster_flags::node_timeout)},
       {"cluster-advertise", "HOST:PORT",
        "where other nodes reach this one, if not the bind address and port",
        "ADDR:CLUSTER-PORT",
@@ -219,21 +211,12 @@ std::vector<flag> all_flags() {
        }},
       {"cluster-cert", "FILE",
        "this node's certificate (PEM): node links use mutual TLS", "off",
-       [](server_options& o, const std::string& v) {
-         o.cluster.cert = v;
-         return !v.empty();
-       }},
+       non_empty(&server_options::cluster, &cluster_flags::cert)},
       {"cluster-key", "FILE", "the private key of --cluster-cert (PEM)", "off",
-       [](server_options& o, const std::string& v) {
-         o.cluster.key = v;
-         return !v.empty();
-       }},
+       non_empty(&server_options::cluster, &cluster_flags::key)},
       {"cluster-ca", "FILE",
        "the CA (PEM) that signed every node's certificate", "off",
-       [](server_options& o, const std::string& v) {
-         o.cluster.ca = v;
-         return !v.empty();
-       }},
+       non_empty(&server_options::cluster, &cluster_flags::ca)},
       {"log-level", "LEVEL", "error, warn, info or debug", "info",
        [](server_options& o, const std::string& v) {
          auto lvl = log::parse_level(v);

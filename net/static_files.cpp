@@ -43,27 +43,28 @@ std::optional<fs::path> resolve_static(const fs::path& root,
 }
 
 std::string_view mime_type(const fs::path& file) {
+  struct mime {
+    std::string_view ext, type;
+  };
+  static constexpr mime types[] = {
+      {".html", "text/html; charset=utf-8"},
+      {".htm", "text/html; charset=utf-8"},
+      {".js", "text/javascript; charset=utf-8"},
+      {".mjs", "text/javascript; charset=utf-8"},
+      {".css", "text/css; charset=utf-8"},
+      {".json", "application/json"},
+      {".svg", "image/svg+xml"},
+      {".png", "image/png"},
+      {".jpg", "image/jpeg"},
+      {".jpeg", "image/jpeg"},
+      {".ico", "image/x-icon"},
+      {".txt", "text/plain; charset=utf-8"},
+      {".woff2", "font/woff2"},
+  };
   auto ext = file.extension().string();
-  if (ext == ".html" || ext == ".htm")
-    return "text/html; charset=utf-8";
-  if (ext == ".js" || ext == ".mjs")
-    return "text/javascript; charset=utf-8";
-  if (ext == ".css")
-    return "text/css; charset=utf-8";
-  if (ext == ".json")
-    return "application/json";
-  if (ext == ".svg")
-    return "image/svg+xml";
-  if (ext == ".png")
-    return "image/png";
-  if (ext == ".jpg" || ext == ".jpeg")
-    return "image/jpeg";
-  if (ext == ".ico")
-    return "image/x-icon";
-  if (ext == ".txt")
-    return "text/plain; charset=utf-8";
-  if (ext == ".woff2")
-    return "font/woff2";
+  for (const auto& m : types)
+    if (ext == m.ext)
+      return m.type;
   return "application/octet-stream";
 }
 

@@ -13,6 +13,21 @@
 
 namespace client {
 
+namespace {
+
+/// Waits until `fd` is ready for `events`; false once `deadline` passed or
+/// on an error.
+bool wait_ready(int fd, short events,
+                std::chrono::steady_clock::time_point deadline) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  deadline - std::chrono::steady_clock::now())
+                  .count();
+  pollfd p{fd, events, 0};
+  return left > 0 && ::poll(&p, 1, static_cast<int>(left)) > 0;
+}
+
+} // namespace
+
 raw_socket::raw_socket(const std::string& host, uint16_t port, int rcvbuf) {
   fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd_ < 0)
@@ -50,11 +65,7 @@ bool raw_socket::send(std::string_view bytes,
     }
     if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
       return false;
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    deadline - std::chrono::steady_clock::now())
-                    .count();
-    pollfd p{fd_, POLLOUT, 0};
-    if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) <= 0)
+    if (!wait_ready(fd_, POLLOUT, deadline))
       return false;
   }
   return true;
@@ -65,11 +76,7 @@ std::string raw_socket::recv_until(std::string_view marker,
   std::string data = std::exchange(pending_, {});
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (data.find(marker) == std::string::npos) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    deadline - std::chrono::steady_clock::now())
-                    .count();
-    pollfd p{fd_, POLLIN, 0};
-    if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) <= 0)
+    if (!wait_ready(fd_, POLLIN, deadline))
       break;
     char buf[4096];
     auto n = ::recv(fd_, buf, sizeof buf, 0);
@@ -100,11 +107,7 @@ bool raw_socket::wait_eof(std::chrono::milliseconds timeout,
     data->append(std::exchange(pending_, {}));
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    deadline - std::chrono::steady_clock::now())
-                    .count();
-    pollfd p{fd_, POLLIN, 0};
-    if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) <= 0)
+    if (!wait_ready(fd_, POLLIN, deadline))
       return false;
     char buf[65536];
     auto n = ::recv(fd_, buf, sizeof buf, 0);

@@ -99,21 +99,11 @@ ws_client::~ws_client() {
   d.io_thread.join();
 }
 
-void ws_client::send_text(const std::string& text) {
+void ws_client::send_frame(const std::string& payload, bool text) {
   auto& d = *impl_;
   auto ec = d.run([&](auto done) {
-    d.ws.text(true);
-    d.ws.async_write(asio::buffer(text), done);
-  });
-  if (ec)
-    throw std::runtime_error("send failed: " + ec.message());
-}
-
-void ws_client::send_binary(const std::string& data) {
-  auto& d = *impl_;
-  auto ec = d.run([&](auto done) {
-    d.ws.binary(true);
-    d.ws.async_write(asio::buffer(data), done);
+    d.ws.text(text);
+    d.ws.async_write(asio::buffer(payload), done);
   });
   if (ec)
     throw std::runtime_error("send failed: " + ec.message());

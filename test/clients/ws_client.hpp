@@ -33,9 +33,10 @@ public:
   ws_client(const ws_client&) = delete;
   ws_client& operator=(const ws_client&) = delete;
 
-  void send_text(const std::string& text);
+  /// These throw std::runtime_error if the frame cannot be sent.
+  void send_text(const std::string& text) { send_frame(text, true); }
   void send_json(const json& j) { send_text(j.dump()); }
-  void send_binary(const std::string& data);
+  void send_binary(const std::string& data) { send_frame(data, false); }
 
   /// The next text frame, parsed; nothing on timeout or close.
   std::optional<json> recv(std::chrono::milliseconds timeout = 3s);
@@ -53,6 +54,8 @@ public:
   void reset();
 
 private:
+  void send_frame(const std::string& payload, bool text);
+
   struct impl;
   std::unique_ptr<impl> impl_;
 };
