@@ -12,7 +12,13 @@ void count(registry_ptr self) {
   chat::count(self, *self->state.ctx, actor_kind::registry);
 }
 
-void count_peer_message(registry_ptr self, bool replied) {
+namespace {
+
+/// A message from a peer's registry: counted like any other, counted (with
+/// its reply, if any) on the link to that peer, and traced.
+void peer_message(registry_ptr self, const char* msg, bool replied) {
+  count(self);
+  trace_in(self, msg);
   auto& sender = self->current_sender();
   if (!sender)
     return;
@@ -25,8 +31,6 @@ void count_peer_message(registry_ptr self, bool replied) {
       return;
     }
 }
-
-namespace {
 
 /// The trace name of the actor at `addr`: a session, room or mirror we
 /// know, or a peer's registry.
@@ -135,9 +139,7 @@ registry_actor::behavior_type registry_impl(registry_ptr self, context* ctx) {
         retry_join(self, room);
       },
       [self](members_atom, const std::string& room) {
-        count(self);
-        count_peer_message(self, true);
-        trace_in(self, "members");
+        peer_message(self, "members", true);
         return room_members(self, room);
       },
       [self](room_empty_atom, const std::string& name) {
@@ -153,40 +155,28 @@ registry_actor::behavior_type registry_impl(registry_ptr self, context* ctx) {
       },
       // -- from other nodes ---------------------------------------------------
       [self](claim_atom, const std::string& user, const name_claim& c) {
-        count(self);
-        count_peer_message(self, true);
-        trace_in(self, "claim");
+        peer_message(self, "claim", true);
         return peer_claims(self, user, c);
       },
       [self](claimed_atom, const std::string& user, const name_claim& c) {
-        count(self);
-        count_peer_message(self, false);
-        trace_in(self, "claimed");
+        peer_message(self, "claimed", false);
         self->state.names.confirm(user, c);
       },
       [self](release_atom, const std::string& user, const name_claim& c) {
-        count(self);
-        count_peer_message(self, false);
-        trace_in(self, "release");
+        peer_message(self, "release", false);
         self->state.names.release(user, c);
       },
       [self](sync_atom, const std::vector<name_entry>& names) {
-        count(self);
-        count_peer_message(self, false);
-        trace_in(self, "sync");
+        peer_message(self, "sync", false);
         merge_names(self, names);
       },
       [self](host_atom, const std::string& room) {
-        count(self);
-        count_peer_message(self, true);
-        trace_in(self, "host");
+        peer_message(self, "host", true);
         return host_room(self, room);
       },
       [self](deliver_atom, const std::string& user, const frame& f,
              uint64_t id) {
-        count(self);
-        count_peer_message(self, true);
-        trace_in(self, "deliver");
+        peer_message(self, "deliver", true);
         return deliver_private(self, user, f, id);
       },
       [self](view_atom, std::vector<node_info>& peers) {

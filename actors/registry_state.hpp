@@ -85,9 +85,6 @@ struct registry_state {
 using registry_ptr = registry_actor::stateful_pointer<registry_state>;
 
 void count(registry_ptr self);
-/// Counts a message from a peer's registry (and its reply, if any) on the
-/// link to that peer.
-void count_peer_message(registry_ptr self, bool replied);
 void trace_in(registry_ptr self, const char* msg,
               const caf::actor_addr& from = {});
 
