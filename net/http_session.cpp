@@ -155,6 +155,7 @@ private:
     res.set(http::field::content_type, mime_type(*file));
     res.set(http::field::cache_control, "no-cache");
     res.set("X-Content-Type-Options", "nosniff");
+    res.set("Content-Security-Policy", content_security_policy(*file));
     res.keep_alive(keep_alive);
     res.body() = body.str();
     res.prepare_payload();

@@ -68,4 +68,18 @@ std::string_view mime_type(const fs::path& file) {
   return "application/octet-stream";
 }
 
+std::string content_security_policy(const fs::path& file) {
+  auto name = file.filename().string();
+  std::string_view connect = "'self'"; // the dashboard polls /metrics
+  if (name == "index.html")
+    connect = "'self' ws: wss:"; // the chat's WebSocket
+  else if (name == "trace.html")
+    connect = "'none'"; // it reads a file the user picks
+  // The rest holds for every page: scripts and styles from this server only,
+  // no plugins, no <base>, no form posts, and no framing.
+  return "default-src 'self'; connect-src " + std::string{connect} +
+         "; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+         "form-action 'none'; frame-ancestors 'none'";
+}
+
 } // namespace chat::net

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace chat::net {
@@ -16,5 +17,10 @@ resolve_static(const std::filesystem::path& root, std::string_view target);
 
 /// The Content-Type for a file, by extension.
 std::string_view mime_type(const std::filesystem::path& file);
+
+/// The Content-Security-Policy header for a file. Each page may connect only
+/// where it needs to; a header rather than a <meta> tag, so that one place
+/// holds the policy and it can forbid framing.
+std::string content_security_policy(const std::filesystem::path& file);
 
 } // namespace chat::net

@@ -21,6 +21,10 @@ TEST_CASE("GET / serves index.html as HTML", "[e2e][http]") {
   CHECK(res.status == 200);
   CHECK(res.content_type == "text/html; charset=utf-8");
   CHECK(res.body.find("<html") != std::string::npos);
+  // The policy comes as a header: the page itself carries none.
+  CHECK(res.content_security_policy.find("connect-src 'self' ws: wss:;") !=
+        std::string::npos);
+  CHECK(res.body.find("Content-Security-Policy") == std::string::npos);
 }
 
 TEST_CASE("files under www/ are served with their Content-Type",

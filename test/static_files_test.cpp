@@ -35,3 +35,18 @@ TEST_CASE("content types follow the extension", "[static]") {
   CHECK(mime_type("a.css") == "text/css; charset=utf-8");
   CHECK(mime_type("a.bin") == "application/octet-stream");
 }
+
+TEST_CASE("each page may connect only where it needs to, and not be framed",
+          "[static]") {
+  auto chat = content_security_policy("www/index.html");
+  CHECK(chat.find("connect-src 'self' ws: wss:;") != std::string::npos);
+  CHECK(content_security_policy("www/trace.html").find("connect-src 'none';") !=
+        std::string::npos);
+  auto dashboard = content_security_policy("www/dashboard.html");
+  CHECK(dashboard.find("connect-src 'self';") != std::string::npos);
+  for (const auto& policy : {chat, dashboard}) {
+    CHECK(policy.rfind("default-src 'self';", 0) == 0);
+    CHECK(policy.find("frame-ancestors 'none'") != std::string::npos);
+    CHECK(policy.find("unsafe") == std::string::npos);
+  }
+}

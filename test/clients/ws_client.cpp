@@ -181,7 +181,8 @@ http_reply http_get(const std::string& host, uint16_t port,
   http::read(socket, buffer, parser);
   auto res = parser.release();
   return {static_cast<int>(res.result_int()),
-          std::string{res[http::field::content_type]}, res.body()};
+          std::string{res[http::field::content_type]},
+          std::string{res["Content-Security-Policy"]}, res.body()};
 }
 
 } // namespace client

@@ -63,6 +63,7 @@ private:
 struct http_reply {
   int status = 0;
   std::string content_type;
+  std::string content_security_policy;
   std::string body;
 };
 
