@@ -173,27 +173,24 @@ TEST_CASE("with --trace every line is one JSON object with ts_ns, from, to, "
   find(t.lines, "server", "registry", "exit");
 }
 
-TEST_CASE("a broadcast's id links the sender's frame, the room's publish and "
-          "a delivery to every member's connection in time order",
+TEST_CASE("a message's id links its lines in time order (a broadcast's "
+          "publish and deliveries, a private message's lookup reply and both "
+          "connections), and a close is traced to the room and registry",
           "[e2e][trace]") {
   auto t = run_traced_chat();
-  auto path = path_from_alice(t, t.broadcast_id, 5);
-  INFO("the message's lines:\n" << dump(path));
-  auto publish = find(path, "session:alice", "room:lobby", "publish");
-  auto to_alice = find(path, "room:lobby", "conn:alice", "message");
-  auto to_bob = find(path, "room:lobby", "conn:bob", "message");
-  auto reply = find(path, "room:lobby", "session:alice", "publish_reply");
-  check_in_time_order({path.front(), publish, to_alice, reply});
-  check_in_time_order({publish, to_bob, reply});
-  CHECK(path.back() == reply);
-}
-
-TEST_CASE("a private message's id links the lookup reply and both "
-          "connections, and a disconnect is traced to the room and registry",
-          "[e2e][trace]") {
-  auto t = run_traced_chat();
+  {
+    auto path = path_from_alice(t, t.broadcast_id, 5);
+    INFO("the broadcast's lines:\n" << dump(path));
+    auto publish = find(path, "session:alice", "room:lobby", "publish");
+    auto to_alice = find(path, "room:lobby", "conn:alice", "message");
+    auto to_bob = find(path, "room:lobby", "conn:bob", "message");
+    auto reply = find(path, "room:lobby", "session:alice", "publish_reply");
+    check_in_time_order({path.front(), publish, to_alice, reply});
+    check_in_time_order({publish, to_bob, reply});
+    CHECK(path.back() == reply);
+  }
   auto path = path_from_alice(t, t.private_id, 4);
-  INFO("the message's lines:\n" << dump(path));
+  INFO("the private message's lines:\n" << dump(path));
   auto reply = find(path, "registry", "session:alice", "lookup_reply");
   auto to_bob = find(path, "session:alice", "conn:bob", "private");
   auto echo = find(path, "session:alice", "conn:alice", "private");
