@@ -159,7 +159,7 @@ look_up(registry_ptr self, const std::string& user) {
     return promise;
   }
   // Held (or being claimed) on another node: that node delivers it.
-  if (auto* h = st.names.find(user); h && h->claim.node != st.node())
+  if (auto h = st.names.find(user); h && h->claim.node != st.node())
     if (auto peer = st.peers.find(h->claim.node); peer != st.peers.end()) {
       // The session sends its frame there now, and hears back.
       st.ctx->stats.links.sent(peer->first);

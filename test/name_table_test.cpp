@@ -37,13 +37,13 @@ TEST_CASE("name_table: a free name is granted and stays under way until "
   name_claim c{100, "a"};
   CHECK(t.claim("alice", c));
   CHECK(t.claim("alice", c)); // asking again is no conflict
-  REQUIRE(t.find("alice") != nullptr);
+  REQUIRE(t.find("alice"));
   CHECK_FALSE(t.find("alice")->confirmed);
   CHECK(t.held_by("a").empty()); // only confirmed names count
   t.confirm("alice", c);
   CHECK(t.find("alice")->confirmed);
   CHECK(t.held_by("a").size() == 1);
-  CHECK(t.find("bob") == nullptr);
+  CHECK_FALSE(t.find("bob"));
 }
 
 TEST_CASE("name_table: a held name refuses every other claim, even an "
@@ -90,9 +90,9 @@ TEST_CASE("name_table: a release forgets only the claim it names",
   REQUIRE(t.claim("alice", c));
   t.confirm("alice", c);
   t.release("alice", name_claim{100, "b"}); // someone else's: ignored
-  CHECK(t.find("alice") != nullptr);
+  CHECK(t.find("alice"));
   t.release("alice", c);
-  CHECK(t.find("alice") == nullptr);
+  CHECK_FALSE(t.find("alice"));
   CHECK(t.claim("alice", name_claim{999, "b"})); // free again
 }
 
@@ -104,10 +104,10 @@ TEST_CASE("name_table: a dead node's names, held or under way, are free",
   REQUIRE(t.claim("carol", name_claim{120, "b"})); // under way
   t.confirm("dave", name_claim{130, "c"});
   t.drop_node("b");
-  CHECK(t.find("bob") == nullptr);
-  CHECK(t.find("carol") == nullptr);
-  CHECK(t.find("alice") != nullptr);
-  CHECK(t.find("dave") != nullptr);
+  CHECK_FALSE(t.find("bob"));
+  CHECK_FALSE(t.find("carol"));
+  CHECK(t.find("alice"));
+  CHECK(t.find("dave"));
   CHECK(t.size() == 2);
   CHECK(t.claim("bob", name_claim{500, "c"}));
 }
@@ -133,8 +133,8 @@ TEST_CASE("name_table: after a split, a name held on both sides stays with "
   CHECK(a.find("x")->claim == on_b);
   CHECK(b.find("x")->claim == on_b);
   // Names held on one side only are learnt by the other.
-  CHECK(a.find("only_b") != nullptr);
-  CHECK(b.find("only_a") != nullptr);
+  CHECK(a.find("only_b"));
+  CHECK(b.find("only_a"));
   CHECK(a.size() == 3);
   CHECK(b.size() == 3);
   // A peer's logged-in name beats a login here that is still under way.
