@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "actors/log.hpp"
+#include "actors/patient_request.hpp"
 #include "actors/registry_state.hpp"
 
 namespace chat {
@@ -65,10 +66,12 @@ void ask_peer(registry_ptr self, const std::string& user, const name_claim& c,
                 user, c)
       .then(
           [self, user, c, peer](bool granted) {
+            end_request_timeout(self);
             self->state.ctx->stats.links.received(peer);
             on_answer(self, user, c, peer, granted);
           },
           [self, user, c, peer](caf::error&) {
+            end_request_timeout(self);
             // A peer that died left the view, and names_on_view answered
             // for it: its lost request means nothing. One still in the view
             // that stays silent this long may hold the name: refuse, never

@@ -4,6 +4,7 @@
 // sessions. When the view changes, a room (or mirror) whose place moved
 // ends, and its members join it where it lives now, with a `reset`.
 #include "actors/log.hpp"
+#include "actors/patient_request.hpp"
 #include "actors/placement.hpp"
 #include "actors/registry_state.hpp"
 #include "actors/room.hpp"
@@ -78,6 +79,7 @@ void ask_host(registry_ptr self, const std::string& room) {
                 host_atom::value, room)
       .then(
           [self, room, attempt, host](room_actor& hosted) {
+            end_request_timeout(self);
             auto& st = self->state;
             auto it = st.joining.find(room);
             if (it == st.joining.end() || it->second.attempt != attempt)
@@ -91,6 +93,7 @@ void ask_host(registry_ptr self, const std::string& room) {
             finish_join(self, room, caf::actor_cast<room_actor>(mirror));
           },
           [self, room, attempt](caf::error& err) {
+            end_request_timeout(self);
             auto& st = self->state;
             auto it = st.joining.find(room);
             if (it == st.joining.end() || it->second.attempt != attempt)

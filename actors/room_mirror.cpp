@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "actors/instrument.hpp"
+#include "actors/patient_request.hpp"
 
 namespace chat {
 
@@ -99,6 +100,7 @@ caf::result<caf::ok_atom> join(mirror_ptr self, session_actor who,
                 st.ctx->node_name)
       .then(
           [self, promise, key, member, how](frame& first) mutable {
+            end_request_timeout(self);
             auto& st = self->state;
             st.pending.erase(key);
             if (auto it = st.members.find(member); it != st.members.end()) {
@@ -111,6 +113,7 @@ caf::result<caf::ok_atom> join(mirror_ptr self, session_actor who,
             promise.deliver(caf::ok_atom::value);
           },
           [self, promise, key, member](caf::error& err) mutable {
+            end_request_timeout(self);
             auto& st = self->state;
             st.pending.erase(key);
             if (auto it = st.members.find(member); it != st.members.end()) {

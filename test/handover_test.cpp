@@ -205,3 +205,22 @@ TEST_CASE("deterministic hand-over: a publish to a room whose node dies is "
   WARN("delivered " << outcomes[0] << ", unavailable " << outcomes[1]
                     << ", both " << outcomes[2]);
 }
+
+TEST_CASE("deterministic hand-over: a login through a peer (its claim, the "
+          "host request and the mirror join) leaves no request timeout in "
+          "the actor clock once answered",
+          "[actors][deterministic][cluster]") {
+  handover_fixture f{{"a", "b"}};
+  // A login on the node that does not host the lobby asks the other node
+  // for the name, for the lobby's host, and joins it through a mirror.
+  std::size_t guest = owner_of("lobby", f.live()) == "a" ? 1 : 0;
+  auto alice = f.login_at(guest, "alice");
+  REQUIRE(f.finds(1 - guest, "alice"));
+  // CAF 0.17 keeps a request's timeout until it is due, answered or not:
+  // for these, peer_patience() (a minute) of memory per login.
+  std::size_t request_timeouts = 0;
+  for (const auto& [due, event] : f.sched->clock().schedule())
+    if (event->subtype == caf::detail::simple_actor_clock::request_timeout_type)
+      ++request_timeouts;
+  CHECK(request_timeouts == 0);
+}
