@@ -180,7 +180,7 @@ load_report run_load(const load_options& o,
   return r;
 }
 
-idle_report run_idle(const load_options& o, double hold,
+idle_report run_idle(const load_options& o, double hold, double linger,
                      const std::function<void(const std::string&)>& progress) {
   idle_report r;
   r.clients = o.clients;
@@ -210,6 +210,10 @@ idle_report run_idle(const load_options& o, double hold,
   if (r.rss_before >= 0 && r.rss_after >= 0 && r.connected > 0)
     r.bytes_per_connection =
         (r.rss_after - r.rss_before) / static_cast<double>(r.connected);
+  // A node of a cluster also hears of other nodes' clients: when they all
+  // leave at once, it holds their presence frames for a moment. Generators
+  // of the other nodes must not measure that.
+  std::this_thread::sleep_for(std::chrono::duration<double>(linger));
   f.stop();
   r.seconds = std::chrono::duration<double>(steady::now() - start).count();
   return r;

@@ -62,8 +62,9 @@ struct idle_report {
   double seconds = 0;
 };
 
-/// Holds `clients` connections for `hold` seconds.
-idle_report run_idle(const load_options& o, double hold,
+/// Holds `clients` connections for `hold` seconds, measures, and keeps them
+/// `linger` seconds more.
+idle_report run_idle(const load_options& o, double hold, double linger,
                      const std::function<void(const std::string&)>& progress);
 
 std::string to_text(const load_report& r);

@@ -39,7 +39,9 @@ load   clients send at a fixed total rate; latency from a timestamp in each
 
 idle   hold N connections; server RSS per connection
   --clients N (5000)  --hold S (5)  --rooms N (clients/50)  --threads N (2)
-  --connect-rate N (2000)
+  --connect-rate N (2000)  --linger S (0: the clients stay S seconds after
+  the measurement, so that one generator per node of a cluster measures
+  before another's clients leave)
 
 chaos  rounds of random client faults while observers check that no message
        is lost (exit 1 if anything was lost or leaked)
@@ -185,6 +187,7 @@ bench::load_options load_common(cli& c) {
 int idle_mode(cli& c) {
   auto o = load_common(c);
   auto hold = get(c, "hold", 5.0, as_double);
+  auto linger = get(c, "linger", 0.0, as_double);
   // Every login is announced to its room: spread the clients (50 a room by
   // default) so the benchmark measures connections, not an N-squared
   // presence storm.
@@ -192,7 +195,7 @@ int idle_mode(cli& c) {
   auto out = get_outputs(c);
   no_unknown_options(c);
   auto sampler = timeline(out.timeline, o.servers[0]);
-  auto r = bench::run_idle(o, hold, c.progress_fn());
+  auto r = bench::run_idle(o, hold, linger, c.progress_fn());
   report(c, sampler, out, r);
   return r.connect_failures == 0 ? 0 : 1;
 }
