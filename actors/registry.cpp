@@ -1,6 +1,7 @@
 #include "actors/registry.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "actors/instrument.hpp"
 #include "actors/log.hpp"
@@ -53,11 +54,28 @@ void on_down(registry_ptr self, const caf::down_msg& dm) {
     log_out(self, dm.source);
 }
 
+/// Answers every request the registry holds, as it ends: a session that
+/// awaits one would otherwise never end (see held_promises.hpp).
+void answer_held_requests(registry_ptr self) {
+  auto& st = self->state;
+  auto gone = caf::make_error(caf::sec::request_receiver_down);
+  for (auto& [name, claim] : st.claiming) // logins
+    claim.promise.deliver(gone);
+  for (auto& [name, wait] : st.joining) // joins of rooms of other nodes
+    for (auto& promise : wait.promises)
+      promise.deliver(gone);
+  for (auto& [name, login] : st.sessions) // private messages to the unwelcomed
+    for (auto& then : std::exchange(login.waiting, {}))
+      then(false);
+  st.relays.fail_all(); // rooms' members asked of other nodes
+}
+
 /// On the server's exit request: end every session, room and mirror, then
 /// itself.
 void on_exit(registry_ptr self, const caf::exit_msg& msg) {
   // Not msg.source: anon_send_exit names the recipient there.
   trace_in(self, "exit");
+  answer_held_requests(self);
   auto& st = self->state;
   for (auto& [name, login] : st.sessions)
     self->send_exit(login.session, msg.reason);

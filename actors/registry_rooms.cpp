@@ -154,13 +154,16 @@ caf::result<std::vector<std::string>> room_members(registry_ptr self,
   if (peer == st.peers.end())
     return std::vector<std::string>{};
   auto promise = self->make_response_promise<std::vector<std::string>>();
+  auto key = st.relays.hold(promise);
   self->request(peer->second.registry, st.ctx->node_timeout,
                 members_atom::value, room)
       .then(
-          [promise](std::vector<std::string>& names) mutable {
+          [self, promise, key](std::vector<std::string>& names) mutable {
+            self->state.relays.settle(key);
             promise.deliver(std::move(names));
           },
-          [promise](caf::error&) mutable {
+          [self, promise, key](caf::error&) mutable {
+            self->state.relays.settle(key);
             promise.deliver(std::vector<std::string>{}); // its node is gone
           });
   return promise;

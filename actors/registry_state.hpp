@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "actors/context.hpp"
+#include "actors/held_promises.hpp"
 #include "actors/name_table.hpp"
 #include "actors/protocol.hpp"
 
@@ -70,6 +71,9 @@ struct registry_state {
     std::chrono::steady_clock::time_point deadline;
   };
   std::map<std::string, join_wait> joining;
+  /// Requests of sessions here relayed to other nodes, such as the members
+  /// of a room that lives elsewhere.
+  held_promises relays;
 
   // -- the cluster
   // -------------------------------------------------------------

@@ -184,8 +184,8 @@ void remove_remote(room_ptr self, const caf::actor_addr& mirror,
     if_empty_tell_owner(self);
 }
 
-/// Publishes that wait for mirrors get an error when the room ends (moved
-/// or stopped): CAF 0.17 would leave their senders waiting for good.
+/// Publishes that wait for mirrors get an error when the room ends (moved,
+/// stopped or closed): CAF 0.17 would leave their senders waiting for good.
 void fail_waits(room_ptr self) {
   for (auto& [id, wait] : self->state.waits)
     wait.promise.deliver(caf::make_error(caf::sec::request_receiver_down));
@@ -301,6 +301,7 @@ room_actor::behavior_type room_impl(room_ptr self, std::string name,
         trace_in(self, "close_room");
         if (!self->state.empty())
           return false;
+        fail_waits(self);
         self->quit();
         return true;
       },

@@ -1,9 +1,9 @@
 #include "actors/room_mirror.hpp"
 
-#include <functional>
 #include <map>
 #include <tuple>
 
+#include "actors/held_promises.hpp"
 #include "actors/instrument.hpp"
 #include "actors/patient_request.hpp"
 
@@ -28,10 +28,7 @@ struct mirror_state {
   room_owner owner;
   context* ctx = nullptr;
   std::map<uint64_t, mirrored_member> members; // by the session's actor id
-  /// Relayed requests awaiting the room, by key: how each fails when the
-  /// room is gone (CAF 0.17 would leave its sender waiting for good).
-  std::map<uint64_t, std::function<void(const caf::error&)>> pending;
-  uint64_t next_key = 0;
+  held_promises pending; // relayed requests awaiting the room
   std::string me() const { return "mirror:" + room_name; }
 };
 
@@ -61,26 +58,17 @@ room_delivery delivery(mirror_ptr self) {
   return caf::actor_cast<room_delivery>(self);
 }
 
-/// Registers how a relayed request fails if the room goes; returns its key.
-template <class Promise> uint64_t track(mirror_ptr self, Promise promise) {
-  auto key = self->state.next_key++;
-  self->state.pending.emplace(
-      key, [promise](const caf::error& err) mutable { promise.deliver(err); });
-  return key;
-}
-
 void if_empty_tell_owner(mirror_ptr self) {
   auto& st = self->state;
   if (st.members.empty())
     self->send(st.owner, room_empty_atom::value, st.room_name);
 }
 
-/// The room is gone (its node died, or it moved): every relayed request
-/// fails, and the mirror ends; its sessions see it end and join anew.
-void room_gone(mirror_ptr self, const caf::error& reason) {
-  auto pending = std::move(self->state.pending);
-  for (auto& [key, fail] : pending)
-    fail(make_error(caf::sec::request_receiver_down));
+/// The mirror ends: its room is gone (its node died, or it moved), or the
+/// registry closes it. Every relayed request fails; its sessions, if any,
+/// see it end and join anew.
+void end_mirror(mirror_ptr self, const caf::error& reason) {
+  self->state.pending.fail_all();
   self->quit(reason);
 }
 
@@ -92,9 +80,9 @@ caf::result<caf::ok_atom> join(mirror_ptr self, session_actor who,
   st.members[member] = mirrored_member{who, user, conn, false};
   self->monitor(who);
   auto promise = self->make_response_promise<caf::ok_atom>();
-  auto key = track(self, promise);
+  auto key = self->state.pending.hold(promise);
   // A busy room's node may take long; its death ends this mirror and
-  // every request with it (room_gone), its move too.
+  // every request with it (end_mirror), its move too.
   self->request(st.room, st.ctx->peer_patience(), join_atom::value,
                 delivery(self), member, user, how, st.ctx->ids.high_water(),
                 st.ctx->node_name)
@@ -102,7 +90,7 @@ caf::result<caf::ok_atom> join(mirror_ptr self, session_actor who,
           [self, promise, key, member, how](frame& first) mutable {
             end_request_timeout(self);
             auto& st = self->state;
-            st.pending.erase(key);
+            st.pending.settle(key);
             if (auto it = st.members.find(member); it != st.members.end()) {
               auto& m = it->second;
               m.conn.send(first); // ahead of every delivery after the reply
@@ -115,7 +103,7 @@ caf::result<caf::ok_atom> join(mirror_ptr self, session_actor who,
           [self, promise, key, member](caf::error& err) mutable {
             end_request_timeout(self);
             auto& st = self->state;
-            st.pending.erase(key);
+            st.pending.settle(key);
             if (auto it = st.members.find(member); it != st.members.end()) {
               self->demonitor(it->second.handle.address());
               st.members.erase(it);
@@ -135,10 +123,10 @@ caf::result<caf::ok_atom> leave(mirror_ptr self, uint64_t member) {
     promise.deliver(caf::ok_atom::value);
     return promise;
   }
-  auto key = track(self, promise);
+  auto key = self->state.pending.hold(promise);
   auto done = [self, promise, key, member]() mutable {
     auto& st = self->state;
-    st.pending.erase(key);
+    st.pending.settle(key);
     if (auto it = st.members.find(member); it != st.members.end()) {
       self->demonitor(it->second.handle.address());
       st.members.erase(it);
@@ -159,15 +147,15 @@ template <class T, class... Ts>
 caf::result<T> relay(mirror_ptr self, Ts&&... xs) {
   auto& st = self->state;
   auto promise = self->make_response_promise<T>();
-  auto key = track(self, promise);
+  auto key = self->state.pending.hold(promise);
   self->request(st.room, st.ctx->node_timeout, std::forward<Ts>(xs)...)
       .then(
           [self, promise, key](T& x) mutable {
-            self->state.pending.erase(key);
+            self->state.pending.settle(key);
             promise.deliver(std::move(x));
           },
           [self, promise, key](caf::error& err) mutable {
-            self->state.pending.erase(key);
+            self->state.pending.settle(key);
             promise.deliver(err);
           });
   return promise;
@@ -188,7 +176,7 @@ room_mirror_actor::behavior_type mirror_impl(mirror_ptr self, std::string name,
     auto& st = self->state;
     if (dm.source == st.room.address()) {
       trace_in(self, "room_down");
-      room_gone(self, dm.reason);
+      end_mirror(self, dm.reason);
       return;
     }
     // A member's session ended without leaving: tell the room for it.
@@ -205,7 +193,7 @@ room_mirror_actor::behavior_type mirror_impl(mirror_ptr self, std::string name,
     if_empty_tell_owner(self);
   });
   self->set_exit_handler(
-      [self](caf::exit_msg& msg) { room_gone(self, msg.reason); });
+      [self](caf::exit_msg& msg) { end_mirror(self, msg.reason); });
   auto not_here = [] { return make_error(caf::sec::unexpected_message); };
   return {
       [self](join_atom, session_actor who, std::string& user,
@@ -235,17 +223,17 @@ room_mirror_actor::behavior_type mirror_impl(mirror_ptr self, std::string name,
         // Ids of the room stay above what this node has seen already.
         after = std::max(after, st.ctx->ids.high_water());
         auto promise = self->make_response_promise<uint64_t>();
-        auto key = track(self, promise);
+        auto key = self->state.pending.hold(promise);
         self->request(st.room, st.ctx->node_timeout, publish_atom::value,
                       std::move(from), std::move(msg), after)
             .then(
                 [self, promise, key](uint64_t id) mutable {
-                  self->state.pending.erase(key);
+                  self->state.pending.settle(key);
                   self->state.ctx->ids.observe(id);
                   promise.deliver(id);
                 },
                 [self, promise, key](caf::error& err) mutable {
-                  self->state.pending.erase(key);
+                  self->state.pending.settle(key);
                   promise.deliver(err);
                 });
         return promise;
@@ -260,7 +248,7 @@ room_mirror_actor::behavior_type mirror_impl(mirror_ptr self, std::string name,
         trace_in(self, "close_room");
         if (!self->state.members.empty())
           return false;
-        self->quit();
+        end_mirror(self, caf::error{});
         return true;
       },
       [self](deliver_atom, const frame& f, uint64_t id) {
