@@ -33,8 +33,11 @@ public:
 
   /// Graceful stop: drain(), no new connections, /healthz turns 503, every
   /// session is closed with 1001; waits up to `grace` for the clients to go,
-  /// then ends the I/O threads and every actor. Idempotent.
-  void stop(std::chrono::milliseconds grace = std::chrono::seconds(4));
+  /// then ends the I/O threads and every actor. An actor still running
+  /// `patience` later is logged and left behind, so that the stop always
+  /// returns. Idempotent.
+  void stop(std::chrono::milliseconds grace = std::chrono::seconds(4),
+            std::chrono::milliseconds patience = std::chrono::seconds(10));
 
   /// For tests and tools that talk to the actors directly.
   caf::actor_system& system();

@@ -6,9 +6,15 @@
 // chat_server::impl is a use after free here; without them it may pass.
 #include <catch2/catch.hpp>
 
+#include <cstdio>
+#include <cstdlib>
+#include <future>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
+
+#include <caf/all.hpp>
 
 #include "e2e.hpp"
 #include "raw_socket.hpp"
@@ -77,4 +83,44 @@ TEST_CASE("a server destroyed without a stop while connections are open "
   for (auto& u : users)
     CHECK(u->wait_close(5s));
   CHECK(silent->wait_eof(5s));
+}
+
+TEST_CASE("a server stops even if an actor never ends: it waits `patience` "
+          "for it, then goes on without it",
+          "[e2e][shutdown]") {
+  test_server srv;
+  {
+    auto& sys = srv.server().system();
+    // Takes a request, keeps the promise and ends: CAF 0.17 sends nothing.
+    auto forgetful = sys.spawn([](caf::event_based_actor* self) {
+      return caf::behavior{[self](int) {
+        auto promise = self->make_response_promise();
+        self->quit();
+        return promise;
+      }};
+    });
+    // Awaits that reply, and holds back every other message meanwhile, the
+    // exit messages of the stop included: it never ends.
+    auto stuck = sys.spawn([forgetful](caf::event_based_actor* self) {
+      self->request(forgetful, caf::infinite, 1).await([](int) {});
+      return caf::behavior{[](int) {}};
+    });
+    REQUIRE(eventually([&] { return sys.registry().running() >= 3; }));
+    std::promise<void> stopped;
+    auto done = stopped.get_future();
+    std::thread stopper{[&] {
+      srv.server().stop(0ms, 500ms);
+      stopped.set_value();
+    }};
+    if (done.wait_for(30s) != std::future_status::ready) {
+      // Nothing else can end this process: the stop holds it.
+      std::fprintf(stderr, "chat_server::stop waits for good for an actor "
+                           "that never ends\n");
+      std::_Exit(1);
+    }
+    stopper.join();
+    // The stop left it running; its last handle ends it (unreachable).
+    CHECK(sys.registry().running() >= 1);
+  }
+  CHECK(srv.server().system().registry().running() == 0);
 }
