@@ -18,14 +18,39 @@ let history = [];
 
 // ---- the page ----------------------------------------------------------------
 
+function element(name, attrs) {
+  const e = document.createElement(name);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  return e;
+}
+
+// A card with data-figure="KEY" holds the line under its figure; it gets its
+// heading, the figure (#KEY-now) and the chart (#chart-KEY) here.
+for (const card of document.querySelectorAll('section[data-figure]')) {
+  const key = card.dataset.figure;
+  const title = card.dataset.title;
+  const heading = element('h2', { id: key + '-title' });
+  heading.textContent = title;
+  const now = card.querySelector('.now');
+  const value = element('span', { class: 'value', id: key + '-now' });
+  value.textContent = '—';
+  now.prepend(value, ' ');
+  const body = element('div', { class: 'body' });
+  body.append(now, element('canvas', {
+    id: 'chart-' + key, role: 'img', 'aria-label': title + ' over the last 5 minutes',
+  }));
+  card.setAttribute('aria-labelledby', heading.id);
+  card.replaceChildren(heading, body);
+}
+
 const ui = {
   updated: $('updated'),
   main: document.querySelector('main'),
   sessions: $('sessions-now'),
   connections: $('connections-now'),
   rooms: $('rooms-now'),
-  msgs: $('msgs-rate-now'),
-  deliveries: $('deliveries-rate-now'),
+  msgs: $('msgs-now'),
+  deliveries: $('deliveries-now'),
   perWrite: $('per-write-now'),
   p50: $('p50-now'),
   p99: $('p99-now'),

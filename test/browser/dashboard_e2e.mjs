@@ -23,7 +23,7 @@ const SAYS_PER_USER = 15;
 const SAY_EVERY_MS = 200; // 5 frames/s per session: well under the 20/s limit
 const CANVASES = ['chart-sessions', 'chart-rooms', 'chart-msgs', 'chart-deliveries',
   'chart-latency', 'chart-cpu', 'chart-rss'];
-const BIG_NUMBERS = ['sessions-now', 'rooms-now', 'msgs-rate-now', 'deliveries-rate-now',
+const BIG_NUMBERS = ['sessions-now', 'rooms-now', 'msgs-now', 'deliveries-now',
   'p50-now', 'p99-now'];
 
 setup({ script: 'dashboard_e2e.mjs', wwwFiles: ['dashboard.html'] });
@@ -194,12 +194,12 @@ await run(async () => {
     }, every);
   }))), [USERS, SAYS_PER_USER, SAY_EVERY_MS]);
 
-  await check('#deliveries-rate-now and #msgs-rate-now go above 0 while users talk', async () => {
+  await check('#deliveries-now and #msgs-now go above 0 while users talk', async () => {
     const positive = /^(?!0(\.0+)?$)\d+(\.\d+)?$/;
-    await waitForId(dash, 'deliveries-rate-now', positive, 'a number > 0');
+    await waitForId(dash, 'deliveries-now', positive, 'a number > 0');
     // chat_deliveries_total / chat_socket_writes_total, drawn with the rate.
     await waitForId(dash, 'per-write-now', /^(?!0\.00$)\d+\.\d\d$/, 'deliveries per write > 0');
-    await waitForId(dash, 'msgs-rate-now', positive, 'a number > 0');
+    await waitForId(dash, 'msgs-now', positive, 'a number > 0');
     const label = await dash.getAttribute('#chart-deliveries', 'aria-label');
     assert(/now \d/.test(label), `deliveries chart aria-label is ${JSON.stringify(label)}`);
   });
