@@ -80,7 +80,7 @@ caf::result<caf::ok_atom> join(mirror_ptr self, session_actor who,
   st.members[member] = mirrored_member{who, user, conn, false};
   self->monitor(who);
   auto promise = self->make_response_promise<caf::ok_atom>();
-  auto key = self->state.pending.hold(promise);
+  auto key = st.pending.hold(promise);
   // A busy room's node may take long; its death ends this mirror and
   // every request with it (end_mirror), its move too.
   self->request(st.room, st.ctx->peer_patience(), join_atom::value,
@@ -123,7 +123,7 @@ caf::result<caf::ok_atom> leave(mirror_ptr self, uint64_t member) {
     promise.deliver(caf::ok_atom::value);
     return promise;
   }
-  auto key = self->state.pending.hold(promise);
+  auto key = st.pending.hold(promise);
   auto done = [self, promise, key, member]() mutable {
     auto& st = self->state;
     st.pending.settle(key);
@@ -147,7 +147,7 @@ template <class T, class... Ts>
 caf::result<T> relay(mirror_ptr self, Ts&&... xs) {
   auto& st = self->state;
   auto promise = self->make_response_promise<T>();
-  auto key = self->state.pending.hold(promise);
+  auto key = st.pending.hold(promise);
   self->request(st.room, st.ctx->node_timeout, std::forward<Ts>(xs)...)
       .then(
           [self, promise, key](T& x) mutable {
@@ -223,7 +223,7 @@ room_mirror_actor::behavior_type mirror_impl(mirror_ptr self, std::string name,
         // Ids of the room stay above what this node has seen already.
         after = std::max(after, st.ctx->ids.high_water());
         auto promise = self->make_response_promise<uint64_t>();
-        auto key = self->state.pending.hold(promise);
+        auto key = st.pending.hold(promise);
         self->request(st.room, st.ctx->node_timeout, publish_atom::value,
                       std::move(from), std::move(msg), after)
             .then(
