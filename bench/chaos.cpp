@@ -8,8 +8,10 @@
 #include <stdexcept>
 #include <thread>
 
+#include "chaos_liveness.hpp"
 #include "chaos_talker.hpp"
 #include "raw_socket.hpp"
+#include "report_format.hpp"
 #include "server_metrics.hpp"
 #include "ws_client.hpp"
 
@@ -42,7 +44,19 @@ std::unique_ptr<ws_client> member(const server_url& s, const std::string& name,
 struct fault_state {
   std::vector<std::pair<std::string, server_url>> logged_in; // to log in again
   std::vector<std::unique_ptr<client::raw_socket>> held;     // silent peers
+  silent_watch* watch = nullptr; // times the silent peers' logouts
 };
+
+/// Logs `name` in on `s` with a socket that then sends nothing (and, with
+/// a small `rcvbuf`, can hardly receive either).
+void go_silent(const server_url& s, const std::string& name, int rcvbuf,
+               fault_state& st) {
+  auto sock = std::make_unique<client::raw_socket>(s.host, s.port, rcvbuf);
+  sock->upgrade("/ws/" + name); // its last byte
+  st.watch->silent(name);
+  st.held.push_back(std::move(sock));
+  st.logged_in.push_back({name, s});
+}
 
 /// One client fault as `name` against `s`; throws if the tool cannot.
 void client_fault(fault_kind kind, const server_url& s, const std::string& name,
@@ -66,14 +80,9 @@ void client_fault(fault_kind kind, const server_url& s, const std::string& name,
     break;
   }
   case fault_kind::half_open:
-  case fault_kind::never_read: {
-    auto sock = std::make_unique<client::raw_socket>(
-        s.host, s.port, kind == fault_kind::never_read ? 2048 : 0);
-    sock->upgrade("/ws/" + name);
-    st.held.push_back(std::move(sock));
-    st.logged_in.push_back({name, s});
+  case fault_kind::never_read:
+    go_silent(s, name, kind == fault_kind::never_read ? 2048 : 0, st);
     break;
-  }
   case fault_kind::cut_handshake: {
     client::raw_socket sock{s.host, s.port};
     std::string req = "GET /ws/" + name +
@@ -99,6 +108,27 @@ long sessions(const std::vector<server_url>& servers) {
   for (auto& s : servers)
     n += server_metric(s.host, s.port, "chat_sessions");
   return static_cast<long>(n);
+}
+
+/// Fills the report's silent-client lines from the watch's logout times.
+void judge_silent(const std::map<std::string, double>& logged_out_after,
+                  int watched, std::chrono::milliseconds heartbeat_timeout,
+                  chaos_report& r) {
+  r.silent_clients = watched;
+  r.silent_logged_out = static_cast<int>(logged_out_after.size());
+  r.heartbeat_timeout_s =
+      std::chrono::duration<double>(heartbeat_timeout).count();
+  auto limit = r.heartbeat_timeout_s + 1;
+  for (auto& [name, after] : logged_out_after) {
+    r.silent_slowest_s = std::max(r.silent_slowest_s, after);
+    if (after <= limit)
+      ++r.silent_in_time;
+    else if (heartbeat_timeout.count() > 0 && r.silent_late.size() < 10)
+      r.silent_late.push_back(name + " after " + fixed(after) + " s");
+  }
+  if (heartbeat_timeout.count() > 0 && r.silent_logged_out < watched)
+    r.silent_late.push_back(std::to_string(watched - r.silent_logged_out) +
+                            " never logged out");
 }
 
 steady::duration seconds(double s) {
@@ -174,6 +204,10 @@ run_chaos(const chaos_options& o,
         member(s, prefix + "obs" + std::to_string(i), room)));
     r.observer_server.push_back(s.str());
   }
+  auto watcher = std::make_unique<ws_client>(servers[0].host, servers[0].port,
+                                             "/ws/" + prefix + "watch");
+  watcher->expect("welcome", 10s);
+  silent_watch watch{std::move(watcher)};
   auto talk_server = server(static_cast<std::size_t>(o.observers));
   r.talker_server = talk_server.str();
   r.sessions_before = sessions(servers) + 1; // + the talker
@@ -182,8 +216,15 @@ run_chaos(const chaos_options& o,
   std::optional<node_chaos> nodes;
   if (o.cluster)
     nodes.emplace(*o.cluster, victim, o.duration, progress);
+  std::optional<flood> busy;
+  if (o.flood.senders > 0 || o.flood.slow_readers > 0)
+    busy.emplace(servers, prefix + "flood", prefix, o.flood);
 
   fault_state st;
+  st.watch = &watch;
+  for (int i = 0; i < o.silent; ++i)
+    go_silent(servers[static_cast<std::size_t>(i) % servers.size()],
+              prefix + "silent" + std::to_string(i), 0, st);
   auto last_progress = steady::now() - 1s;
   // The rounds are spread over the duration; the talker talks throughout.
   auto round_period = seconds(o.duration / o.rounds);
@@ -221,6 +262,10 @@ run_chaos(const chaos_options& o,
   r.messages_sent = talk.count(talk_record::accepted);
   r.messages_refused = talk.count(talk_record::refused);
   r.messages_lost = talk.count(talk_record::pending);
+  if (busy) {
+    r.flood = busy->stop(); // its members leave: the settle below counts
+    busy.reset();
+  }
 
   // Every observer must hold every accepted message, in the talker's order;
   // one in flight at an undetected node fault may be missing.
@@ -264,6 +309,8 @@ run_chaos(const chaos_options& o,
     std::this_thread::sleep_for(250ms);
   }
   r.sessions_leaked = std::max(0L, r.sessions_after - r.sessions_before);
+  judge_silent(watch.stop(2s), static_cast<int>(watch.watched()),
+               o.heartbeat_timeout, r);
   st.held.clear();
 
   // Every freed name logs in again (where it was logged in).

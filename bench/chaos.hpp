@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "chaos_flood.hpp"
 #include "chaos_nodes.hpp"
 #include "server_url.hpp"
 
@@ -49,6 +50,14 @@ struct chaos_options {
   /// How long to wait, after the rounds, for the server to drop every
   /// faulted session (at least the server's heartbeat timeout).
   std::chrono::milliseconds settle{70'000};
+  /// Sockets that finish the upgrade at the start and then send nothing;
+  /// with the half_open and never_read faults, their logouts are timed.
+  int silent = 0;
+  /// The server's heartbeat timeout: if set, every silent client must be
+  /// logged out within it plus 1 s (0: the times are only reported).
+  std::chrono::milliseconds heartbeat_timeout{0};
+  /// Load in a room of its own while the rounds run.
+  flood_options flood;
   /// If set, counts the rounds done (for a timeline of the storm).
   std::atomic<int>* rounds_done = nullptr;
 };
@@ -77,6 +86,15 @@ struct chaos_report {
   long sessions_before = 0;
   long sessions_after = 0;
   long sessions_leaked = 0;
+  /// Silent clients: the --silent sockets, half_open and never_read.
+  int silent_clients = 0;
+  int silent_logged_out = 0;
+  int silent_in_time = 0; // within heartbeat_timeout + 1 s, if judged
+  double silent_slowest_s = 0;
+  double heartbeat_timeout_s = 0; // 0: not judged
+  /// Up to 10 judged late or never logged out: "cx7-12 after 11.4 s".
+  std::vector<std::string> silent_late;
+  flood_report flood;
   int relogin_ok = 0;
   int relogin_failed = 0;
   double seconds = 0;

@@ -35,6 +35,15 @@ std::string to_json(const chaos_report& r) {
                    {"sessions_before", r.sessions_before},
                    {"sessions_after", r.sessions_after},
                    {"sessions_leaked", r.sessions_leaked},
+                   {"silent_clients", r.silent_clients},
+                   {"silent_logged_out", r.silent_logged_out},
+                   {"silent_in_time", r.silent_in_time},
+                   {"silent_slowest_s", r.silent_slowest_s},
+                   {"heartbeat_timeout_s", r.heartbeat_timeout_s},
+                   {"silent_late", r.silent_late},
+                   {"flood_sent", r.flood.sent},
+                   {"flood_refused", r.flood.refused},
+                   {"flood_slow_readers", r.flood.slow_readers},
                    {"relogin_ok", r.relogin_ok},
                    {"relogin_failed", r.relogin_failed},
                    {"seconds", r.seconds}};
@@ -73,6 +82,20 @@ std::string to_text(const chaos_report& r) {
         << r.observer_lost_in_faults << ")";
   for (auto& l : r.lost_samples)
     out << "\n    lost: " << l;
+  if (r.flood.sent > 0 || !r.flood.slow_readers.empty()) {
+    out << "\n  flood messages sent " << r.flood.sent << ", refused "
+        << r.flood.refused << "; slow readers by close code:";
+    for (auto& [code, n] : r.flood.slow_readers)
+      out << ' ' << code << '=' << n;
+  }
+  out << "\n  silent clients " << r.silent_clients << ", logged out "
+      << r.silent_logged_out << ", slowest after " << fixed(r.silent_slowest_s)
+      << " s";
+  if (r.heartbeat_timeout_s > 0)
+    out << "; within the heartbeat timeout + 1 s ("
+        << fixed(r.heartbeat_timeout_s + 1) << " s): " << r.silent_in_time;
+  for (auto& l : r.silent_late)
+    out << "\n    late: " << l;
   out << "\n  sessions before " << r.sessions_before << ", after "
       << r.sessions_after << ", leaked " << r.sessions_leaked
       << "\n  names logged in again " << r.relogin_ok << ", failed "

@@ -51,6 +51,13 @@ chaos  rounds of random client faults while observers check that no message
   --kinds LIST (all of: reset,fin_mid_frame,half_open,never_read,
                cut_handshake,cut_http)
   --settle S (70; at least the server's heartbeat timeout)
+  --silent N (0: sockets that finish the upgrade, then send nothing; with
+  the half_open and never_read faults their logouts are timed)
+  --heartbeat-timeout S (0; the server's: each silent client must be
+  logged out within S + 1 s)
+  busy load in a room of its own: --flood-senders N (0) --flood-rate R
+  (100 a second per sender) --flood-bytes B (4000) --slow-readers N (0:
+  members that read 4 KiB every 100 ms and answer pings)
   node faults (no URL): --cluster N --server-binary PATH starts N actorchat
   nodes on loopback, each node's links behind a fault-injecting proxy; the
   last node is SIGKILLed and restarted, then cut off and healed, while the
@@ -238,6 +245,13 @@ int chaos_mode(cli& c) {
   o.observers = get(c, "observers", o.observers, as_int);
   o.talk_rate = get(c, "rate", o.talk_rate, as_double);
   o.kinds = get(c, "kinds", o.kinds, bench::parse_kinds);
+  o.silent = get(c, "silent", o.silent, as_int);
+  o.heartbeat_timeout = std::chrono::milliseconds(
+      static_cast<long>(get(c, "heartbeat-timeout", 0.0, as_double) * 1000));
+  o.flood.senders = get(c, "flood-senders", o.flood.senders, as_int);
+  o.flood.rate = get(c, "flood-rate", o.flood.rate, as_double);
+  o.flood.bytes = get(c, "flood-bytes", o.flood.bytes, as_int);
+  o.flood.slow_readers = get(c, "slow-readers", o.flood.slow_readers, as_int);
   bench::local_cluster_options co;
   co.nodes = get(c, "cluster", 0, as_int);
   co.binary = get(c, "server-binary", std::string{}, as_string);
@@ -249,6 +263,10 @@ int chaos_mode(cli& c) {
   if (o.rounds < 1 || o.observers < 1 || o.talk_rate <= 0 || o.duration <= 0)
     return fail("--rounds, --duration, --observers and --rate must be "
                 "positive");
+  if (o.silent < 0 || o.flood.senders < 0 || o.flood.slow_readers < 0 ||
+      o.flood.rate <= 0 || o.flood.bytes < 1)
+    return fail("--silent, --flood-senders and --slow-readers must not be "
+                "negative, --flood-rate and --flood-bytes must be positive");
   std::unique_ptr<bench::local_cluster> cluster;
   if (co.nodes) {
     if (co.nodes < 2 || co.binary.empty() || !c.urls.empty())
@@ -278,7 +296,7 @@ int chaos_mode(cli& c) {
     settled = settled && e.settled_s >= 0;
   bool clean = r.messages_lost == 0 && r.observer_messages_lost == 0 &&
                r.observer_out_of_order == 0 && r.sessions_leaked == 0 &&
-               r.relogin_failed == 0 && settled;
+               r.relogin_failed == 0 && settled && r.silent_late.empty();
   return clean ? 0 : 1;
 }
 

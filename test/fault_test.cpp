@@ -22,9 +22,10 @@ std::size_t rss_bytes() {
 
 } // namespace
 
-TEST_CASE("under random client faults observers lose no message, sessions "
-          "return to the connected count, names log in again, RSS is "
-          "bounded",
+TEST_CASE("under random client faults and a flood observers lose no message, "
+          "silent clients are logged out within the heartbeat timeout, "
+          "sessions return to the connected count, names log in again, RSS "
+          "is bounded",
           "[e2e][faults]") {
   test_server srv{[](auto& o) {
     o.lim.heartbeat_timeout = 1s;
@@ -40,6 +41,10 @@ TEST_CASE("under random client faults observers lose no message, sessions "
   opts.talk_rate = 300;
   opts.duration = 3;
   opts.settle = 10s;
+  // Busy: 4 KB broadcasts at 200/s into another room, with a slow reader.
+  opts.flood = {2, 100, 4000, 1};
+  opts.silent = 4;
+  opts.heartbeat_timeout = 1s;
   INFO("FAULT_SEED=" << opts.seed);
   auto rss_before = rss_bytes();
   auto report = bench::run_chaos(opts, [](const std::string&) {});
@@ -53,6 +58,11 @@ TEST_CASE("under random client faults observers lose no message, sessions "
   for (auto& [kind, n] : report.faults)
     faults += n;
   CHECK(faults == opts.rounds);
+  // The 4 silent sockets and every half_open and never_read fault.
+  CHECK(report.silent_clients >= opts.silent);
+  CHECK(report.silent_logged_out == report.silent_clients);
+  CHECK(report.silent_in_time == report.silent_clients);
+  CHECK(report.flood.sent > 0);
   // The observers and the talker are gone too, once the runner ends.
   CHECK(srv.wait_metric("chat_sessions", 0));
   CHECK(srv.wait_metric("chat_connections", 0));

@@ -17,10 +17,6 @@ using json = nlohmann::json;
 
 namespace {
 
-constexpr uint8_t op_continuation = 0x0;
-constexpr uint8_t op_ping = 0x9;
-constexpr uint8_t op_pong = 0xA;
-
 std::string nested_ping(std::size_t levels) {
   return R"({"type":"ping","id":)" + std::string(levels, '[') +
          std::string(levels, ']') + "}";

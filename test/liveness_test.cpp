@@ -12,6 +12,7 @@
 
 #include "e2e.hpp"
 #include "raw_socket.hpp"
+#include "slow_reader.hpp"
 #include "test_server.hpp"
 #include "ws_client.hpp"
 
@@ -21,36 +22,6 @@ using json = nlohmann::json;
 using steady = std::chrono::steady_clock;
 
 namespace {
-
-constexpr uint8_t op_ping = 0x9;
-constexpr uint8_t op_pong = 0xA;
-
-/// A client that reads `bytes_per_tick` every 100 ms and answers pings when
-/// it reaches them; counts chat messages and whether it saw a close.
-struct slow_reader {
-  raw_socket sock;
-  std::string bytes;
-  int messages = 0;
-  uint16_t close = 0;
-
-  slow_reader(uint16_t port, const std::string& name) : sock(port, 4096) {
-    sock.upgrade("/ws/" + name);
-  }
-
-  void tick() {
-    std::this_thread::sleep_for(100ms);
-    bytes += sock.recv_some(10ms);
-    while (auto f = take_frame(bytes)) {
-      if (f->opcode == op_close)
-        close = close_code(*f);
-      if (f->opcode == op_ping)
-        sock.send(ws_frame(op_pong, f->payload));
-      auto j = json::parse(f->payload, nullptr, false);
-      if (f->opcode == op_text && j.is_object() && j["type"] == "message")
-        ++messages;
-    }
-  }
-};
 
 /// A server with a short heartbeat and no rate limit, so that a test can
 /// outpace a reader within a few seconds.
@@ -89,9 +60,9 @@ TEST_CASE_METHOD(talker_and_slow_reader,
   for (int i = 0; i < 150; ++i)
     say(i);
   auto deadline = steady::now() + 15s;
-  while (reader.close == 0 && steady::now() < deadline)
+  while (reader.close() == 0 && steady::now() < deadline)
     reader.tick();
-  CHECK(reader.close == 1008);
+  CHECK(reader.close() == 1008);
   CHECK(t.srv.metric("chat_disconnects_total{reason=\"slow_consumer\"}") == 1);
   auto left = talker.expect("presence");
   CHECK(left["event"] == "leave");
@@ -109,10 +80,10 @@ TEST_CASE_METHOD(
     reader.tick();
   }
   auto deadline = steady::now() + 5s;
-  while (reader.messages < sent && steady::now() < deadline)
+  while (reader.messages() < sent && steady::now() < deadline)
     reader.tick();
-  CHECK(reader.close == 0);
-  CHECK(reader.messages == sent);
+  CHECK(reader.close() == 0);
+  CHECK(reader.messages() == sent);
   CHECK(t.srv.metric("chat_disconnects_total{reason=\"timeout\"}") == 0);
   CHECK(t.srv.metric("chat_disconnects_total{reason=\"slow_consumer\"}") == 0);
 }

@@ -27,7 +27,6 @@ constexpr std::size_t max_backlog = 1 * MiB, max_frame = 64 * KiB;
 /// What one connection may cost besides its backlog and one frame: its
 /// session actor, buffers, and the allocator's slack.
 constexpr std::size_t fixed_overhead = 1 * MiB;
-constexpr uint8_t op_ping = 0x9;
 
 /// The server under test: the real binary, default limits, one thread of
 /// each kind (as README's command runs it).

@@ -14,10 +14,6 @@ using namespace client;
 
 namespace {
 
-constexpr uint8_t op_continuation = 0x0;
-constexpr uint8_t op_ping = 0x9;
-constexpr uint8_t op_pong = 0xA;
-
 /// Reads frames until one with `opcode` arrives; the frames before it are
 /// kept in `skipped`.
 std::optional<parsed_frame>

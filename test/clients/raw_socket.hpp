@@ -54,9 +54,12 @@ private:
 /// A client-to-server WebSocket frame (masked, as RFC 6455 requires).
 std::string ws_frame(uint8_t opcode, std::string_view payload, bool fin = true);
 
+constexpr uint8_t op_continuation = 0x0;
 constexpr uint8_t op_text = 0x1;
 constexpr uint8_t op_binary = 0x2;
 constexpr uint8_t op_close = 0x8;
+constexpr uint8_t op_ping = 0x9;
+constexpr uint8_t op_pong = 0xA;
 
 /// A server-to-client frame parsed from raw bytes.
 struct parsed_frame {
