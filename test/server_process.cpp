@@ -5,11 +5,13 @@
 namespace test {
 
 server_process::server_process(std::vector<std::string> args, rlim_t max_files,
-                               const std::string& cwd)
+                               const std::string& cwd,
+                               std::vector<std::string> env)
     : child_process(ACTORCHAT_BINARY, args, [&] {
         client::child_options o;
         o.max_files = max_files;
         o.cwd = cwd;
+        o.env = std::move(env);
         return o;
       }()) {}
 

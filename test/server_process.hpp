@@ -17,9 +17,11 @@ using namespace std::chrono_literals;
 class server_process : public client::child_process {
 public:
   /// Starts ACTORCHAT_BINARY with `args`. A non-zero `max_files` caps the
-  /// child's open-files limit; a non-empty `cwd` is its working directory.
+  /// child's open-files limit; a non-empty `cwd` is its working directory;
+  /// `env` adds "NAME=value" entries to its environment.
   explicit server_process(std::vector<std::string> args, rlim_t max_files = 0,
-                          const std::string& cwd = {});
+                          const std::string& cwd = {},
+                          std::vector<std::string> env = {});
 
   /// Waits until its stderr matches `pattern` (or it exits); the output so
   /// far (check with std::regex_search, it may not match on timeout).

@@ -3,6 +3,7 @@
 #include <csignal>
 #include <fstream>
 #include <stdexcept>
+#include <string_view>
 
 #include <fcntl.h>
 #include <sys/syscall.h>
@@ -23,6 +24,21 @@ child_process::child_process(const std::string& binary,
   for (auto& a : argv_s)
     argv.push_back(a.data());
   argv.push_back(nullptr);
+  std::vector<std::string> env_s = o.env;
+  for (char** e = environ; *e; ++e) {
+    std::string_view entry{*e};
+    auto name = entry.substr(0, entry.find('=') + 1);
+    bool replaced = false;
+    for (auto& mine : o.env)
+      replaced =
+          replaced || std::string_view{mine}.substr(0, name.size()) == name;
+    if (!replaced)
+      env_s.emplace_back(entry);
+  }
+  std::vector<char*> envp;
+  for (auto& e : env_s)
+    envp.push_back(e.data());
+  envp.push_back(nullptr);
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0)
     throw std::runtime_error("child_process: pipe failed");
@@ -48,7 +64,7 @@ child_process::child_process(const std::string& binary,
     for (int fd = 3; fd < 65536; ++fd)
       ::close(fd);
 #endif
-    ::execv(argv[0], argv.data());
+    ::execve(argv[0], argv.data(), envp.data());
     ::_exit(127);
   }
   ::close(fds[1]);

@@ -25,6 +25,8 @@ struct child_options {
   std::string cwd;
   /// Stderr kept past this many bytes is dropped (long runs log a lot).
   std::size_t max_output = SIZE_MAX;
+  /// "NAME=value" entries added to (or replacing those of) our environment.
+  std::vector<std::string> env;
 };
 
 class child_process {

@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "net/ws_frame.hpp"
+
 namespace client {
 
 using namespace std::chrono_literals;
@@ -54,12 +56,13 @@ private:
 /// A client-to-server WebSocket frame (masked, as RFC 6455 requires).
 std::string ws_frame(uint8_t opcode, std::string_view payload, bool fin = true);
 
-constexpr uint8_t op_continuation = 0x0;
-constexpr uint8_t op_text = 0x1;
-constexpr uint8_t op_binary = 0x2;
-constexpr uint8_t op_close = 0x8;
-constexpr uint8_t op_ping = 0x9;
-constexpr uint8_t op_pong = 0xA;
+// RFC 6455's opcodes, as the server spells them.
+using chat::net::ws_frame::op_binary;
+using chat::net::ws_frame::op_close;
+using chat::net::ws_frame::op_continuation;
+using chat::net::ws_frame::op_ping;
+using chat::net::ws_frame::op_pong;
+using chat::net::ws_frame::op_text;
 
 /// A server-to-client frame parsed from raw bytes.
 struct parsed_frame {
