@@ -115,8 +115,8 @@ std::vector<std::string> ubsan_without_descriptors() {
 int other_ubsan_reports(const std::string& output) {
   const std::regex report{"runtime error: "};
   const std::regex unreadable{
-      "runtime error: member access within address 0x[0-9a-f]+ which does "
-      "not point to an object of type '[^']+'\n0x[0-9a-f]+: note: object "
+      "runtime error: member (access within|call on) address 0x[0-9a-f]+ which "
+      "does not point to an object of type '[^']+'\n0x[0-9a-f]+: note: object "
       "has invalid vptr\n<memory cannot be printed>"};
   auto count = [&](const std::regex& r) {
     return std::distance(std::sregex_iterator(output.begin(), output.end(), r),
