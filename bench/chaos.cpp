@@ -283,12 +283,17 @@ run_chaos(const chaos_options& o,
       return nodes &&
              nodes->in_fault_window(rec.sent_at, rec.answered_at, obs.resets());
     });
+    // Its resets tell whether a loss fell in a room move's gap.
+    std::string resets;
+    for (auto t : obs.resets())
+      resets += (resets.empty() ? "" : ", ") + since_start(t);
     for (auto seq : c.lost_seqs) {
       auto& rec = records[static_cast<std::size_t>(seq)];
-      r.lost_samples.push_back("obs" + std::to_string(i) + " #" +
-                               std::to_string(seq) + " sent " +
-                               since_start(rec.sent_at) + " answered " +
-                               since_start(rec.answered_at));
+      r.lost_samples.push_back(
+          "obs" + std::to_string(i) + " #" + std::to_string(seq) + " sent " +
+          since_start(rec.sent_at) + " answered " +
+          since_start(rec.answered_at) +
+          (resets.empty() ? "" : " (its resets at " + resets + ")"));
     }
     r.observer_messages_lost += c.lost;
     r.observer_lost_in_faults += c.lost_excused;

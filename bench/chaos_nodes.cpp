@@ -32,13 +32,16 @@ bool node_chaos::in_fault_window(
   for (auto [from, to] : windows_) {
     // Members re-attach to a moved room one by one after the view changed;
     // the room takes messages meanwhile (PROTOCOL.md: a client treats
-    // `reset` like a fresh welcome).
-    for (auto t : resets)
-      if (t >= from && to != steady::time_point::max() && t <= to + 2s) {
-        to = std::max(to, t);
-        break;
-      }
-    if (sent <= to && answered >= from)
+    // `reset` like a fresh welcome). The member's last reset counts: a
+    // fault that follows another closely moves its room twice (a blackhole
+    // detected, then healed at once), and the first reset is the earlier
+    // fault's.
+    auto until = to;
+    if (to != steady::time_point::max())
+      for (auto t : resets)
+        if (t >= from && t <= to + 2s)
+          until = std::max(until, t);
+    if (sent <= until && answered >= from)
       return true;
   }
   return false;

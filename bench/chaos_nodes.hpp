@@ -45,7 +45,7 @@ public:
   /// while a fault had not settled for a member that got `presence reset`
   /// at `resets`: the cluster may have lost it for that member. A fault
   /// settles at detection (or rejoin), and for a member whose room moved,
-  /// once it re-attached (its reset, within 2 s of detection).
+  /// once it re-attached (its last reset within 2 s of detection).
   bool in_fault_window(steady::time_point sent, steady::time_point answered,
                        const std::vector<steady::time_point>& resets) const;
 

@@ -9,22 +9,23 @@
 
 using namespace std::chrono_literals;
 
-// Under sanitizers a room that moves takes its members back slowly enough
-// that the known gap (docs/PROTOCOL.md "Cluster": a member receives what a
-// moved room accepts from its own reset on) falls outside the tool's
-// window: the release suite runs this test, the sanitizer suite lists it
-// as "Not Run (Disabled)".
+namespace {
+
+/// How much slower a node restarts and rejoins under the sanitizers: up to
+/// 1.6 s seen with ASan on a loaded machine, 0.15-0.4 s in release runs.
 #ifdef ACTORCHAT_SANITIZED
-#define TIMED_CLUSTER_CHAOS "[.timed_cluster_chaos]"
+constexpr double slowdown = 3;
 #else
-#define TIMED_CLUSTER_CHAOS "[timed_cluster_chaos]"
+constexpr double slowdown = 1;
 #endif
+
+} // namespace
 
 TEST_CASE("cluster chaos: while a node is killed, restarted, cut off and "
           "healed, clients of the other nodes lose nothing accepted outside "
           "the fault windows, see no reorder, and every fault is detected "
           "and healed",
-          "[cluster][faults]" TIMED_CLUSTER_CHAOS) {
+          "[cluster][faults]") {
   bench::local_cluster_options co;
   co.binary = ACTORCHAT_BINARY;
   co.nodes = 3;
@@ -50,7 +51,8 @@ TEST_CASE("cluster chaos: while a node is killed, restarted, cut off and "
     CHECK(e.settled_s >= 0);
     // A dead process or a reset link at once; a silent link by the
     // heartbeat, within the node timeout.
-    CHECK(e.settled_s < (e.what == "blackhole" ? co.node_timeout + 1 : 1.5));
+    CHECK(e.settled_s <
+          (e.what == "blackhole" ? co.node_timeout + 1 : 1.5 * slowdown));
   }
   // The talker on a surviving node talked all along; each message was
   // echoed or refused (e.g. unavailable while its room's node was gone).
