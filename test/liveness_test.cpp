@@ -3,7 +3,6 @@
 // heartbeat timeout whatever the traffic; a slow reader that still answers
 // in time is kept while its backlog is under the bound.
 #include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
 
 #include <map>
 #include <memory>
@@ -18,7 +17,6 @@
 
 using namespace test;
 using namespace client;
-using json = nlohmann::json;
 using steady = std::chrono::steady_clock;
 
 namespace {
