@@ -241,7 +241,9 @@ await run(async () => {
 
   await check('at 375 px width the page does not scroll sideways (the diagram scrolls in its card)', async () => {
     await viewer.setInputFiles('#trace-file', traceFile);
-    await viewer.waitForFunction(() => !/pasted/.test(document.getElementById('status').textContent));
+    // "reading trace.jsonl…" comes first; wait for the loaded status and the drawing.
+    await viewer.waitForFunction(() => /^trace\.jsonl: \d+ lines/.test(document.getElementById('status').textContent)
+      && document.querySelector('#diagram svg') !== null);
     await viewer.setViewportSize({ width: 375, height: 740 });
     const m = await viewer.evaluate(() => ({
       sw: document.documentElement.scrollWidth,
