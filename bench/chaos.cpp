@@ -263,8 +263,8 @@ run_chaos(const chaos_options& o,
   r.messages_refused = talk.count(talk_record::refused);
   r.messages_lost = talk.count(talk_record::pending);
   if (busy) {
-    r.flood = busy->stop(); // its members leave: the settle below counts
-    busy.reset();
+    r.flood = busy->stop();
+    busy.reset(); // its members leave: the settle below counts on it
   }
 
   // Every observer must hold every accepted message, in the talker's order;

@@ -41,15 +41,19 @@ flood::flood(const std::vector<server_url>& servers, const std::string& room,
 }
 
 flood::~flood() {
-  stop();
+  halt();
 }
 
-flood_report flood::stop() {
+void flood::halt() {
   stop_ = true;
   if (sender_.joinable())
     sender_.join();
   if (reader_.joinable())
     reader_.join();
+}
+
+flood_report flood::stop() {
+  halt();
   flood_report r;
   r.sent = sent_;
   r.refused = refused_;

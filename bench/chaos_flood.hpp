@@ -39,10 +39,11 @@ public:
         const std::string& prefix, const flood_options& opts);
   ~flood();
 
-  /// Stops sending and reading.
+  /// Stops sending and reading; drains the slow readers for the report.
   flood_report stop();
 
 private:
+  void halt(); // ends both threads; nothing else
   void send_loop();
   void read_loop();
 
