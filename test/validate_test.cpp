@@ -28,3 +28,20 @@ TEST_CASE("names are 1 to 32 code points without whitespace, controls or /",
                    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"})
     CHECK_FALSE(is_valid_name(bad));
 }
+
+TEST_CASE("U+200D stands only between emoji; a pictograph counts whatever "
+          "its Unicode category",
+          "[validate]") {
+  CHECK(is_valid_name("\U0001F469\u200D\U0001F4BB")); // 👩‍💻
+  CHECK(is_valid_name(
+      "\U0001F44D\U0001F3FD\u200D\u2764"));             // a skin tone before it
+  CHECK(is_valid_name("\u2764\uFE0F\u200D\U0001F525")); // U+FE0F before it
+  // ℹ (U+2139) is the emoji "information source" and Unicode's category
+  // for it is a lowercase letter: it is still a pictograph (a fuzzer finding).
+  CHECK(is_valid_name("\U0001F469\u200D\u2139"));
+  for (auto bad :
+       {"\u200D", "\u200D\U0001F4BB", "\U0001F469\u200D", "al\u200Dice",
+        "\U0001F469\u200Da", "a\u200D\U0001F4BB", "\U0001F469\u200D1",
+        "\U0001F469\u200D\u00E9", "\U0001F469\u200D\u200D\U0001F4BB"})
+    CHECK_FALSE(is_valid_name(bad));
+}

@@ -2,9 +2,9 @@
 // UTF-8 decoder of our own (fuzz_check.hpp) and by ICU's Unicode tables.
 // Checked: utf8_length agrees with the reference exactly; an accepted name
 // is 1 to 32 code points of valid UTF-8 without whitespace, controls, '/'
-// or format characters (category Cf), except U+200D between two symbols
-// (never touching a letter, digit or mark: that would make a look-alike of a
-// plain name) - PROTOCOL.md, "Hostile clients".
+// or format characters (category Cf), except U+200D between two emoji
+// (never touching a letter, digit or mark that is not itself a pictograph:
+// that would make a look-alike of a plain name) - PROTOCOL.md, "Login".
 #include <string_view>
 
 #include <unicode/uchar.h>
@@ -21,12 +21,16 @@ bool is_cf(char32_t cp) {
   return u_charType(static_cast<UChar32>(cp)) == U_FORMAT_CHAR;
 }
 
-/// What may touch a joiner: a symbol, not a letter, digit or mark that
-/// would let `a<ZWJ>b` pass for `ab`.
+/// What may touch a joiner: a pictograph or another symbol, not a letter,
+/// digit or mark that would let `a<ZWJ>b` pass for `ab`. A pictograph is
+/// one whatever its category: U+2139 (information source, the emoji "i")
+/// is a lowercase letter to Unicode (found by this fuzzer in CI).
 bool may_touch_joiner(char32_t cp) {
   auto c = static_cast<UChar32>(cp);
   if (cp < 0x80 || is_cf(cp) || u_hasBinaryProperty(c, UCHAR_WHITE_SPACE))
     return false;
+  if (u_hasBinaryProperty(c, UCHAR_EXTENDED_PICTOGRAPHIC))
+    return true;
   auto mask = U_GET_GC_MASK(c);
   return (mask & (U_GC_L_MASK | U_GC_M_MASK | U_GC_ND_MASK)) == 0;
 }
