@@ -29,7 +29,7 @@ TEST_CASE("names are 1 to 32 code points without whitespace, controls or /",
     CHECK_FALSE(is_valid_name(bad));
 }
 
-TEST_CASE("U+200D stands only between emoji; a pictograph counts whatever "
+TEST_CASE("U+200D stands only between emoji: a pictograph counts whatever "
           "its Unicode category",
           "[validate]") {
   CHECK(is_valid_name("\U0001F469\u200D\U0001F4BB")); // 👩‍💻
