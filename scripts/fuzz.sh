@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets of test/fuzz/ with clang into build-fuzz/ and
-# runs each for SECONDS (default 30). Exits non-zero if any target reports a
+# runs each for SECONDS (default 30), then sweeps every code point through
+# fuzz_validate's checks (sweep_validate). Exits non-zero if any reports a
 # crash, a broken invariant, a leak, a timeout or undefined behaviour.
 #   scripts/fuzz.sh [SECONDS_PER_TARGET]
 # Each target grows its corpus in build-fuzz/corpus/<target>/ (not committed)
@@ -41,6 +42,16 @@ for target in "${targets[@]}"; do
   final=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -n 1 || true)
   echo "== $target: ${execs:-?} executions in ${seconds} s; ${final#*DONE}"
 done
+
+# What the fuzzer reaches by chance, tried in full: every code point
+# around a name's joiner through fuzz_validate's checks.
+if ! "$build/sweep_validate" >"$build/sweep_validate.log" 2>&1; then
+  failed+=(sweep_validate)
+  echo "== sweep_validate: FAILED, last lines of $build/sweep_validate.log:"
+  tail -n 20 "$build/sweep_validate.log"
+else
+  echo "== $(cat "$build/sweep_validate.log")"
+fi
 
 if ((${#failed[@]})); then
   echo "fuzzing failed: ${failed[*]} (inputs saved as $build/<target>-crash-*)"
