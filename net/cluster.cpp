@@ -1,11 +1,15 @@
 #include "net/cluster.hpp"
 
 #include <fstream>
+#include <memory>
 #include <stdexcept>
+#include <tuple>
+#include <utility>
 
 #include <caf/io/all.hpp>
 #include <caf/openssl/all.hpp>
 
+#include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -25,26 +29,31 @@ void require_readable(const std::string& path, const char* what) {
                              "' cannot be read");
 }
 
-/// A port nobody listens on now, for `--cluster-port 0`. CAF's publish
-/// could pick one itself, but the node's name (host:port) must be known
-/// before the node starts.
-uint16_t free_port(const std::string& bind) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = 0;
-  addr.sin_addr.s_addr =
-      bind == "0.0.0.0" ? INADDR_ANY : htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  uint16_t port = 0;
-  if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&addr), len) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
-    port = ntohs(addr.sin_port);
-  if (fd >= 0)
-    ::close(fd);
-  if (port == 0)
-    throw std::runtime_error("no free port for the cluster");
-  return port;
+/// A port nobody has bound, for `--cluster-port 0`, held bound until the
+/// node listens on it. CAF's publish could pick one itself, but the node's
+/// name (host:port) must be known before the node starts.
+std::pair<uint16_t, held_port> pick_port(const std::string& bind) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  addrinfo* found = nullptr;
+  if (::getaddrinfo(bind.c_str(), "0", &hints, &found) != 0)
+    throw std::runtime_error("--cluster-bind '" + bind + "' is no address");
+  std::unique_ptr<addrinfo, void (*)(addrinfo*)> guard{found, ::freeaddrinfo};
+  held_port hold{::socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0)};
+  int on = 1;
+  sockaddr_storage bound{};
+  socklen_t len = sizeof bound;
+  auto* bound_addr = reinterpret_cast<sockaddr*>(&bound);
+  if (hold.fd() < 0 ||
+      ::setsockopt(hold.fd(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0 ||
+      ::bind(hold.fd(), found->ai_addr, found->ai_addrlen) != 0 ||
+      ::getsockname(hold.fd(), bound_addr, &len) != 0)
+    throw std::runtime_error("no free port for the cluster on " + bind);
+  auto port = bound.ss_family == AF_INET6
+                  ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
+                  : reinterpret_cast<sockaddr_in*>(&bound)->sin_port;
+  return {ntohs(port), std::move(hold)};
 }
 
 } // namespace
@@ -79,9 +88,29 @@ void configure_cluster(caf::actor_system_config& cfg,
           caf::timespan{flags.node_timeout - beat});
 }
 
+held_port::held_port(held_port&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)) {}
+
+held_port& held_port::operator=(held_port&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0)
+      ::close(fd_);
+    fd_ = std::exchange(other.fd_, -1);
+  }
+  return *this;
+}
+
+held_port::~held_port() {
+  if (fd_ >= 0)
+    ::close(fd_);
+}
+
 cluster_identity settle_identity(const cluster_flags& flags) {
   cluster_identity id;
-  id.port = *flags.port ? *flags.port : free_port(flags.bind);
+  if (*flags.port)
+    id.port = *flags.port;
+  else
+    std::tie(id.port, id.hold) = pick_port(flags.bind);
   auto host = flags.bind.find(':') != std::string::npos ? "[" + flags.bind + "]"
                                                         : flags.bind;
   id.address = flags.advertise.empty() ? host + ":" + std::to_string(id.port)

@@ -26,12 +26,32 @@ void configure_cluster(caf::actor_system_config& cfg,
 /// empty OpenSSL's error queue first (net/openssl_errors.cpp says why).
 bool openssl_error_queue_fixed();
 
+/// A port kept bound (with SO_REUSEADDR, not listening) so that no other
+/// socket gets it before the middleman, which binds with SO_REUSEADDR too,
+/// listens on it. Closed when dropped.
+class held_port {
+public:
+  held_port() = default;
+  explicit held_port(int fd) : fd_(fd) {}
+  held_port(held_port&& other) noexcept;
+  held_port& operator=(held_port&& other) noexcept;
+  ~held_port();
+  int fd() const { return fd_; }
+
+private:
+  int fd_ = -1;
+};
+
 /// Before the registry starts: settles the cluster port (a free one for
 /// 0), the node's name and its id slot.
 struct cluster_identity {
   uint16_t port = 0;
   std::string name;
   std::string address; // where peers reach this node
+  /// For port 0, the port picked, held until the node listens on it: the
+  /// name is made of it, and any socket of the machine could take it
+  /// otherwise (an outgoing connection's ephemeral port, a bind to 0).
+  held_port hold;
 };
 cluster_identity settle_identity(const cluster_flags& flags);
 
