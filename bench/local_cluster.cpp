@@ -4,10 +4,6 @@
 #include <stdexcept>
 #include <thread>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include "server_metrics.hpp"
 
 namespace bench {
@@ -22,29 +18,15 @@ std::string loopback(uint16_t port) {
 
 } // namespace
 
-/// A port free now on loopback (the node binds it a moment later; a
-/// restarted node must find its cluster port behind the same proxy).
-uint16_t free_loopback_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), len) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0)
-    throw std::runtime_error("local_cluster: no free port");
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
 local_cluster::local_cluster(local_cluster_options o)
     : o_(std::move(o)), cluster_ports_(o_.nodes), http_ports_(o_.nodes, 0),
       nodes_(o_.nodes) {
   if (o_.nodes < 2 || o_.nodes > 10)
     throw std::invalid_argument("a local cluster has 2 to 10 nodes");
   for (int i = 0; i < o_.nodes; ++i) {
-    cluster_ports_[i] = free_loopback_port();
-    proxies_.push_back(std::make_unique<client::tcp_proxy>(cluster_ports_[i]));
+    cluster_ports_[i] = chat::net::held_port::pick("127.0.0.1");
+    proxies_.push_back(
+        std::make_unique<client::tcp_proxy>(cluster_ports_[i].port()));
   }
   for (int i = 0; i < o_.nodes; ++i)
     start(i);
@@ -64,7 +46,7 @@ void local_cluster::start(int i) {
   std::vector<std::string> args{"--port",
                                 std::to_string(http_ports_[i]),
                                 "--cluster-port",
-                                std::to_string(cluster_ports_[i]),
+                                std::to_string(cluster_ports_[i].port()),
                                 "--cluster-advertise",
                                 loopback(proxies_[i]->port()),
                                 "--node-name",

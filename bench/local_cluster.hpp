@@ -13,14 +13,11 @@
 #include <vector>
 
 #include "child_process.hpp"
+#include "net/held_port.hpp"
 #include "server_url.hpp"
 #include "tcp_proxy.hpp"
 
 namespace bench {
-
-/// A port free now on loopback (its user binds it a moment later); throws
-/// std::runtime_error if there is none.
-uint16_t free_loopback_port();
 
 struct local_cluster_options {
   std::string binary; // the actorchat executable
@@ -67,7 +64,10 @@ private:
   void start(int i);
 
   local_cluster_options o_;
-  std::vector<uint16_t> cluster_ports_, http_ports_;
+  /// Each node's cluster port, held for the cluster's lifetime: a node
+  /// restarts on it, and no other socket takes it in between.
+  std::vector<chat::net::held_port> cluster_ports_;
+  std::vector<uint16_t> http_ports_;
   std::vector<std::unique_ptr<client::tcp_proxy>> proxies_;
   std::vector<std::unique_ptr<client::child_process>> nodes_;
 };

@@ -1,18 +1,10 @@
 #include "net/cluster.hpp"
 
 #include <fstream>
-#include <memory>
 #include <stdexcept>
-#include <tuple>
-#include <utility>
 
 #include <caf/io/all.hpp>
 #include <caf/openssl/all.hpp>
-
-#include <netdb.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "actors/announce.hpp"
 #include "actors/log.hpp"
@@ -27,33 +19,6 @@ void require_readable(const std::string& path, const char* what) {
   if (!std::ifstream{path})
     throw std::runtime_error(std::string{what} + " '" + path +
                              "' cannot be read");
-}
-
-/// A port nobody has bound, for `--cluster-port 0`, held bound until the
-/// node listens on it. CAF's publish could pick one itself, but the node's
-/// name (host:port) must be known before the node starts.
-std::pair<uint16_t, held_port> pick_port(const std::string& bind) {
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE;
-  addrinfo* found = nullptr;
-  if (::getaddrinfo(bind.c_str(), "0", &hints, &found) != 0)
-    throw std::runtime_error("--cluster-bind '" + bind + "' is no address");
-  std::unique_ptr<addrinfo, void (*)(addrinfo*)> guard{found, ::freeaddrinfo};
-  held_port hold{::socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0)};
-  int on = 1;
-  sockaddr_storage bound{};
-  socklen_t len = sizeof bound;
-  auto* bound_addr = reinterpret_cast<sockaddr*>(&bound);
-  if (hold.fd() < 0 ||
-      ::setsockopt(hold.fd(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0 ||
-      ::bind(hold.fd(), found->ai_addr, found->ai_addrlen) != 0 ||
-      ::getsockname(hold.fd(), bound_addr, &len) != 0)
-    throw std::runtime_error("no free port for the cluster on " + bind);
-  auto port = bound.ss_family == AF_INET6
-                  ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
-                  : reinterpret_cast<sockaddr_in*>(&bound)->sin_port;
-  return {ntohs(port), std::move(hold)};
 }
 
 } // namespace
@@ -88,29 +53,20 @@ void configure_cluster(caf::actor_system_config& cfg,
           caf::timespan{flags.node_timeout - beat});
 }
 
-held_port::held_port(held_port&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)) {}
-
-held_port& held_port::operator=(held_port&& other) noexcept {
-  if (this != &other) {
-    if (fd_ >= 0)
-      ::close(fd_);
-    fd_ = std::exchange(other.fd_, -1);
-  }
-  return *this;
-}
-
-held_port::~held_port() {
-  if (fd_ >= 0)
-    ::close(fd_);
-}
-
 cluster_identity settle_identity(const cluster_flags& flags) {
   cluster_identity id;
-  if (*flags.port)
+  if (*flags.port) {
     id.port = *flags.port;
-  else
-    std::tie(id.port, id.hold) = pick_port(flags.bind);
+  } else {
+    // The node's name is made of the port: it must be known, and stay
+    // ours, before the node starts.
+    try {
+      id.hold = held_port::pick(flags.bind);
+    } catch (const std::runtime_error& e) {
+      throw std::runtime_error(std::string{"--cluster-bind: "} + e.what());
+    }
+    id.port = id.hold.port();
+  }
   auto host = flags.bind.find(':') != std::string::npos ? "[" + flags.bind + "]"
                                                         : flags.bind;
   id.address = flags.advertise.empty() ? host + ":" + std::to_string(id.port)

@@ -11,6 +11,7 @@
 
 #include "actors/context.hpp"
 #include "actors/protocol.hpp"
+#include "net/held_port.hpp"
 #include "net/options.hpp"
 
 namespace chat::net {
@@ -25,22 +26,6 @@ void configure_cluster(caf::actor_system_config& cfg,
 /// Whether libcaf_openssl's TLS calls reach actorchat's wrappers, which
 /// empty OpenSSL's error queue first (net/openssl_errors.cpp says why).
 bool openssl_error_queue_fixed();
-
-/// A port kept bound (with SO_REUSEADDR, not listening) so that no other
-/// socket gets it before the middleman, which binds with SO_REUSEADDR too,
-/// listens on it. Closed when dropped.
-class held_port {
-public:
-  held_port() = default;
-  explicit held_port(int fd) : fd_(fd) {}
-  held_port(held_port&& other) noexcept;
-  held_port& operator=(held_port&& other) noexcept;
-  ~held_port();
-  int fd() const { return fd_; }
-
-private:
-  int fd_ = -1;
-};
 
 /// Before the registry starts: settles the cluster port (a free one for
 /// 0), the node's name and its id slot.

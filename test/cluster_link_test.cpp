@@ -11,6 +11,7 @@
 #include "cluster_fixture.hpp"
 #include "e2e.hpp"
 #include "local_cluster.hpp"
+#include "net/held_port.hpp"
 #include "server_metrics.hpp"
 #include "server_process.hpp"
 #include "tcp_proxy.hpp"
@@ -47,8 +48,8 @@ struct cut_cluster {
   std::vector<std::string> common{"--port",      "0",     "--node-timeout",
                                   "2",           "--www", TEST_WWW_DIR,
                                   "--log-level", "info"};
-  uint16_t n2_cluster = bench::free_loopback_port();
-  tcp_proxy proxy{n2_cluster};
+  chat::net::held_port n2_cluster = chat::net::held_port::pick("127.0.0.1");
+  tcp_proxy proxy{n2_cluster.port()};
   std::unique_ptr<server_process> n0, n1, n2;
   uint16_t p0 = 0, p1 = 0, p2 = 0;
 
@@ -59,8 +60,8 @@ struct cut_cluster {
     };
     auto via_proxy = "127.0.0.1:" + std::to_string(proxy.port());
     n2 = std::make_unique<server_process>(
-        args({"--cluster-port", std::to_string(n2_cluster), "--node-name", "n2",
-              "--cluster-advertise", via_proxy}));
+        args({"--cluster-port", std::to_string(n2_cluster.port()),
+              "--node-name", "n2", "--cluster-advertise", via_proxy}));
     p2 = n2->port();
     n0 = std::make_unique<server_process>(args(
         {"--cluster-port", "0", "--node-name", "n0", "--join", via_proxy}));
