@@ -4,6 +4,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <iterator>
 #include <regex>
 #include <string>
@@ -96,33 +97,72 @@ TEST_CASE("a port in use is a clear error, exit 1", "[e2e][process]") {
 
 namespace {
 
-/// Under UBSan: the environment that lets a server without free
-/// descriptors go on after a vptr report. The vptr check probes memory
-/// through a new pipe, and without a descriptor it reports every object it
-/// has not seen before as "invalid vptr", "memory cannot be printed".
-std::vector<std::string> ubsan_without_descriptors() {
+/// Under the sanitizers: the environment of a server that runs out of
+/// descriptors. UBSan starts lazily, at its first report, and reads its
+/// options from /proc/self/environ; a first report in the window without
+/// descriptors leaves it on its defaults for the rest of the process:
+/// no suppressions, no halt. The first report there is UBSan's own: its
+/// vptr check probes memory through a new pipe, and without a descriptor it
+/// reports every object it has not seen before as "invalid vptr", "memory
+/// cannot be printed". So the server goes on after a report, and
+/// `other_ubsan_reports` discounts both kinds. UBSan's demangler leaks
+/// what it prints; LSan's `leak:__ubsan` suppression needs the full
+/// allocation stack, which the fast unwinder cuts at libstdc++.
+std::vector<std::string> sanitizers_without_descriptors() {
 #ifdef ACTORCHAT_SANITIZED
-  const char* inherited = std::getenv("UBSAN_OPTIONS");
-  return {std::string{"UBSAN_OPTIONS="} + (inherited ? inherited : "") +
-          ":halt_on_error=0"};
+  auto with = [](const char* name, const char* extra) {
+    const char* inherited = std::getenv(name);
+    return std::string{name} + "=" + (inherited ? inherited : "") + ":" + extra;
+  };
+  return {with("UBSAN_OPTIONS", "halt_on_error=0"),
+          with("ASAN_OPTIONS", "fast_unwind_on_malloc=0")};
 #else
   return {};
 #endif
 }
 
-/// UBSan's reports in `output` that are not the unreadable-memory vptr
-/// report above.
+/// The patterns of the suppressions file named in UBSAN_OPTIONS
+/// ("vptr:caf/intrusive/task_queue.hpp" gives "caf/intrusive/task_queue.hpp").
+std::vector<std::string> ubsan_suppressed_files() {
+  const char* options = std::getenv("UBSAN_OPTIONS");
+  if (!options)
+    return {};
+  std::smatch m;
+  std::string text{options};
+  if (!std::regex_search(text, m, std::regex{"suppressions=([^:]+)"}))
+    return {};
+  std::ifstream file{m[1].str()};
+  std::vector<std::string> patterns;
+  for (std::string line; std::getline(file, line);)
+    if (auto colon = line.find(':');
+        !line.empty() && line[0] != '#' && colon != std::string::npos)
+      patterns.push_back(line.substr(colon + 1));
+  return patterns;
+}
+
+/// UBSan's reports in `output` other than those explained above: the
+/// unreadable-memory vptr report, and reports at a location the
+/// suppressions file covers (UBSan may have lost it).
 int other_ubsan_reports(const std::string& output) {
-  const std::regex report{"runtime error: "};
+  const std::regex report{"(\\S+): runtime error: "};
   const std::regex unreadable{
       "runtime error: member (access within|call on) address 0x[0-9a-f]+ which "
       "does not point to an object of type '[^']+'\n0x[0-9a-f]+: note: object "
       "has invalid vptr\n<memory cannot be printed>"};
+  auto suppressed = ubsan_suppressed_files();
   auto count = [&](const std::regex& r) {
     return std::distance(std::sregex_iterator(output.begin(), output.end(), r),
                          std::sregex_iterator());
   };
-  return static_cast<int>(count(report) - count(unreadable));
+  long covered = 0;
+  for (std::sregex_iterator it{output.begin(), output.end(), report}, end;
+       it != end; ++it)
+    for (const auto& pattern : suppressed)
+      if ((*it)[1].str().find(pattern) != std::string::npos) {
+        ++covered;
+        break;
+      }
+  return static_cast<int>(count(report) - count(unreadable) - covered);
 }
 
 } // namespace
@@ -133,7 +173,7 @@ TEST_CASE("running out of file descriptors does not stop the acceptor",
   server_process proc{{"--port", "0", "--max-connections", "100000"},
                       64,
                       {},
-                      ubsan_without_descriptors()};
+                      sanitizers_without_descriptors()};
   auto port = proc.port();
   std::vector<std::unique_ptr<raw_socket>> flood;
   for (int i = 0; i < 100; ++i)
@@ -153,8 +193,9 @@ TEST_CASE("running out of file descriptors does not stop the acceptor",
   }
   CHECK(served);
   proc.signal(SIGTERM);
-  CHECK(proc.wait_exit(5s) == 0);
+  auto status = proc.wait_exit(5s);
   INFO(proc.output());
+  CHECK(status == 0);
   CHECK(other_ubsan_reports(proc.output()) == 0);
 }
 
