@@ -289,6 +289,14 @@ node_actor::behavior_type node_impl(node_ptr self, registry_actor registry,
           return make_error(caf::sec::invalid_argument);
         }
         auto peer = caf::actor_cast<node_actor>(self->current_sender());
+        if (!peer) {
+          // CAF delivers a remote message without its sender when it has
+          // no route back to that node yet: nobody to answer or watch. The
+          // peer's hello times out and it greets again.
+          log::warn("hello from node " + info.name +
+                    " without a sender: ignored");
+          return make_error(caf::sec::invalid_argument);
+        }
         add_peer(self, std::move(info), peer);
         return {st.me, addresses(self)};
       },

@@ -69,8 +69,14 @@ struct cut_cluster {
         {"--cluster-port", "0", "--node-name", "n1", "--join", via_proxy}));
     p0 = n0->port();
     p1 = n1->port();
-    for (auto p : {p0, p1, p2})
-      REQUIRE(wait_nodes(p, 3));
+    for (auto p : {p0, p1, p2}) {
+      bool formed = wait_nodes(p, 3);
+      INFO("n0:\n"
+           << n0->output() << "\nn1:\n"
+           << n1->output() << "\nn2:\n"
+           << n2->output());
+      REQUIRE(formed);
+    }
   }
 };
 
