@@ -6,29 +6,17 @@
 #include <cstdio>
 #include <string>
 
+#include <unicode/utf8.h>
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size);
 
 namespace {
 
-std::string utf8(char32_t cp) {
-  std::string out;
-  auto byte = [&](unsigned v) { out.push_back(static_cast<char>(v)); };
-  if (cp < 0x80) {
-    byte(cp);
-  } else if (cp < 0x800) {
-    byte(0xC0 | cp >> 6);
-    byte(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    byte(0xE0 | cp >> 12);
-    byte(0x80 | (cp >> 6 & 0x3F));
-    byte(0x80 | (cp & 0x3F));
-  } else {
-    byte(0xF0 | cp >> 18);
-    byte(0x80 | (cp >> 12 & 0x3F));
-    byte(0x80 | (cp >> 6 & 0x3F));
-    byte(0x80 | (cp & 0x3F));
-  }
-  return out;
+std::string utf8(UChar32 cp) {
+  char bytes[U8_MAX_LENGTH];
+  int32_t n = 0;
+  U8_APPEND_UNSAFE(bytes, n, cp);
+  return {bytes, static_cast<std::size_t>(n)};
 }
 
 void check(const std::string& text) {
@@ -42,7 +30,7 @@ int main() {
   const std::string woman = utf8(0x1F469), joiner = utf8(0x200D),
                     presentation = utf8(0xFE0F), skin_tone = utf8(0x1F3FD);
   std::size_t tried = 0;
-  for (char32_t cp = 0; cp <= 0x10FFFF; ++cp) {
+  for (UChar32 cp = 0; cp <= 0x10FFFF; ++cp) {
     if (cp >= 0xD800 && cp <= 0xDFFF)
       continue; // surrogates have no UTF-8 form
     auto c = utf8(cp);
